@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Makes `npm start` / `npm test` work on a fresh clone: installs dependencies when node_modules is
+// missing or older than package-lock.json. Uses only Node built-ins so it runs before any install.
+import { execSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const lock = join(root, 'package-lock.json');
+const installed = join(root, 'node_modules', '.package-lock.json');
+
+const stale = !existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs);
+if (stale) {
+  console.error('[tickflow] installing dependencies (first run or package-lock.json changed)…');
+  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+}
