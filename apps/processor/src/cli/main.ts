@@ -1,0 +1,102 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@tickflow/config';
+import { runReplay } from '../replay/run-replay';
+import { progressLine } from './progress-line';
+
+const USAGE = `tickflow — real-time market data: ticks in; bars, indicators, aggregates and alerts out.
+
+Usage: tickflow <command> [options]
+
+Commands:
+  start     Run the topology over the built-in market simulator and print live bars, signals and alerts
+  replay    Run the whole processor topology over recorded NDJSON files, one output file per topic
+
+Run 'tickflow <command> --help' for a command's options.`;
+
+const REPLAY_USAGE = `Usage: tickflow replay --out DIR [--trades FILE] [--quotes FILE] [--books FILE] [--reference FILE]
+
+Runs the processor topology in-process over recorded files (one JSON event per line, merged by
+timestamp_ms) and writes each output topic to DIR/<topic>.ndjson, e.g. ta.bars.1s.v1.ndjson,
+ta.signals.v1.ndjson, analytics.trade-aggregates.ndjson. At end of input every window fires.
+
+  --trades FILE      raw trades (seed 000 RawTradeEvent fields: trade_id, order_id, symbol, side,
+                     quantity, price, status, exchange, trader_id, account_id, timestamp_ms, event_type)
+  --quotes FILE      quotes: symbol, timestamp_ms, bid, bid_size, ask, ask_size, exchange[, last]
+  --books FILE       book snapshots: symbol, timestamp_ms, bids/asks [{price, quantity}], exchange
+  --reference FILE   reference symbols (.csv or .parquet); default: the built-in list
+  --out DIR          output directory (created if missing)
+  --quiet            no progress output`;
+
+const START_USAGE = `Usage: tickflow start [--symbols N] [--rate N] [--seed N] [--duration S]
+
+Runs the simulator → processor topology in this process and prints final 1 s bars with their
+signals, and every price alert, to the terminal. Ctrl-C stops.
+
+  --symbols N    symbols to simulate (1–20, env TICKFLOW_SYMBOLS, default 6)
+  --rate N       simulated trades per second, all symbols (env TICKFLOW_RATE, default 200)
+  --seed N       simulator seed (env TICKFLOW_SEED, default: random)
+  --duration S   stop after S seconds (env TICKFLOW_DURATION, default: run until Ctrl-C)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === 'replay') return replay(rest);
+  if (command === 'start') {
+    const { start } = await import('../live/start-terminal');
+    return start(rest, START_USAGE);
+  }
+  console.error(`tickflow: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  return 2;
+}
+
+async function replay(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      trades: { type: 'string' },
+      quotes: { type: 'string' },
+      books: { type: 'string' },
+      reference: { type: 'string' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(REPLAY_USAGE);
+    return 0;
+  }
+  if (!values.out) throw new ConfigError('--out', 'an output directory', '');
+  const showProgress = !values.quiet && process.stderr.isTTY;
+  const summary = await runReplay({
+    trades: values.trades,
+    quotes: values.quotes,
+    books: values.books,
+    reference: values.reference,
+    outDir: values.out,
+    onProgress: showProgress ? (p) => process.stderr.write(progressLine(p.records, p.elapsedMs, p.done)) : undefined,
+  });
+  const rate = Math.round(summary.records / (summary.elapsedMs / 1000));
+  console.log(`replayed ${summary.records} records in ${(summary.elapsedMs / 1000).toFixed(2)} s (${rate}/s) → ${values.out}`);
+  for (const [topic, n] of Object.entries(summary.outputs).sort()) console.log(`  ${topic.padEnd(30)} ${n}`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`tickflow: ${err.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`tickflow: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    }
+  },
+);
