@@ -13,5 +13,8 @@ const installed = join(root, 'node_modules', '.package-lock.json');
 const stale = !existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs);
 if (stale) {
   console.error('[tickflow] installing dependencies (first run or package-lock.json changed)…');
-  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+  // `npm install`, not `npm ci`: npm ci rejects lockfiles whose optional per-platform packages
+  // (DuckDB's native bindings for other OSes) were never resolved on this machine; install follows
+  // the lock just the same and leaves it unchanged when it is in sync.
+  execSync('npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }
