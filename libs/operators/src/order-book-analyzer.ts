@@ -1,4 +1,4 @@
-import { TtlMap, type TtlMapState } from '@tickflow/stream';
+import { SweptTtlMap, type SweptTtlMapState } from '@tickflow/stream';
 import type { BookLevel, BookSnapshot, OrderBookMetrics } from '@tickflow/schemas';
 
 export const BOOK_DEPTH_LEVELS = [5, 10, 20] as const;
@@ -26,10 +26,10 @@ interface PreviousBook {
  * prices (not the seed's 0.0, which reads as a real price); a crossed book is flagged, not rejected.
  */
 export class OrderBookAnalyzer {
-  private readonly previous: TtlMap<PreviousBook>;
+  private readonly previous: SweptTtlMap<PreviousBook>;
 
   constructor(opts: OrderBookAnalyzerOptions = { stateTtlMs: 300_000, maxSymbols: 1_000_000 }) {
-    this.previous = new TtlMap<PreviousBook>({ ttlMs: opts.stateTtlMs, maxEntries: opts.maxSymbols });
+    this.previous = new SweptTtlMap<PreviousBook>({ ttlMs: opts.stateTtlMs, maxEntries: opts.maxSymbols });
   }
 
   analyze(book: BookSnapshot, seq: number): OrderBookMetrics {
@@ -90,18 +90,18 @@ export class OrderBookAnalyzer {
   }
 
   expire(eventTsMs: number): void {
-    this.previous.expire(eventTsMs);
+    this.previous.sweep(eventTsMs);
   }
 
   get symbolCount(): number {
     return this.previous.size;
   }
 
-  snapshot(): TtlMapState<PreviousBook> {
+  snapshot(): SweptTtlMapState<PreviousBook> {
     return this.previous.snapshot();
   }
 
-  restore(state: TtlMapState<PreviousBook>): void {
+  restore(state: SweptTtlMapState<PreviousBook>): void {
     this.previous.restore(state);
   }
 }

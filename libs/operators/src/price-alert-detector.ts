@@ -1,4 +1,4 @@
-import { TtlMap, type TtlMapState } from '@tickflow/stream';
+import { SweptTtlMap, type SweptTtlMapState } from '@tickflow/stream';
 import type { AlertSeverity, PriceAlert } from '@tickflow/schemas';
 
 export interface PriceAlertOptions {
@@ -57,13 +57,13 @@ export interface PriceObservation {
  * an alert resets the baseline to the current price. Event time throughout.
  */
 export class PriceAlertDetector {
-  private readonly state: TtlMap<AlertState>;
+  private readonly state: SweptTtlMap<AlertState>;
   private readonly opts: PriceAlertOptions;
 
   constructor(opts: Partial<PriceAlertOptions> = {}) {
     this.opts = { ...DEFAULT_ALERTS, ...opts };
     if (!(this.opts.threshold > 0)) throw new RangeError(`threshold must be > 0, got ${this.opts.threshold}`);
-    this.state = new TtlMap<AlertState>({ ttlMs: this.opts.stateTtlMs, maxEntries: this.opts.maxSymbols });
+    this.state = new SweptTtlMap<AlertState>({ ttlMs: this.opts.stateTtlMs, maxEntries: this.opts.maxSymbols });
   }
 
   /** Returns the alert this observation fires, or null. */
@@ -104,18 +104,18 @@ export class PriceAlertDetector {
   }
 
   expire(eventTsMs: number): void {
-    this.state.expire(eventTsMs);
+    this.state.sweep(eventTsMs);
   }
 
   get symbolCount(): number {
     return this.state.size;
   }
 
-  snapshot(): TtlMapState<AlertState> {
+  snapshot(): SweptTtlMapState<AlertState> {
     return this.state.snapshot();
   }
 
-  restore(state: TtlMapState<AlertState>): void {
+  restore(state: SweptTtlMapState<AlertState>): void {
     this.state.restore(state);
   }
 }

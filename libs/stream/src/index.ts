@@ -10,4 +10,6 @@ export { TumblingWindowOperator, alignWindowStart } from './tumbling-window-oper
 export type { AddOutcome, TumblingWindowEndGroup, TumblingWindowOptions, TumblingWindowState, WindowAggregator } from './tumbling-window-operator';
 export { TtlMap } from './ttl-map';
 export type { TtlMapOptions, TtlMapState } from './ttl-map';
+export { SweptTtlMap } from './swept-ttl-map';
+export type { SweptTtlMapOptions, SweptTtlMapState } from './swept-ttl-map';
 export { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, decodeSnapshot, encodeSnapshot } from './snapshot-codec';
