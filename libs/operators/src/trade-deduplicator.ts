@@ -1,4 +1,4 @@
-import { TtlMap, type TtlMapState } from '@tickflow/stream';
+import { TtlSet, type TtlSetState } from '@tickflow/stream';
 
 export interface TradeDeduplicatorOptions {
   /** How long a trade_id is remembered, in event time. @defaultValue 86_400_000 (24 h, seed 003) */
@@ -14,11 +14,11 @@ export const DEFAULT_DEDUP: Readonly<TradeDeduplicatorOptions> = Object.freeze({
  * run did. State is bounded by `maxEntries`; `evictions` tells when the bound, not the TTL, forgot ids.
  */
 export class TradeDeduplicator {
-  private readonly seen: TtlMap<1>;
+  private readonly seen: TtlSet;
   private sinceExpiry = 0;
 
   constructor(opts: TradeDeduplicatorOptions = DEFAULT_DEDUP) {
-    this.seen = new TtlMap<1>(opts);
+    this.seen = new TtlSet(opts);
   }
 
   /** True when `tradeId` was seen within the TTL; otherwise remembers it and returns false. */
@@ -28,9 +28,7 @@ export class TradeDeduplicator {
       this.sinceExpiry = 0;
       this.seen.expire(eventTsMs);
     }
-    if (this.seen.has(tradeId, eventTsMs)) return true;
-    this.seen.set(tradeId, 1, eventTsMs);
-    return false;
+    return !this.seen.add(tradeId, eventTsMs);
   }
 
   get size(): number {
@@ -41,11 +39,11 @@ export class TradeDeduplicator {
     return this.seen.evictions;
   }
 
-  snapshot(): { seen: TtlMapState<1>; sinceExpiry: number } {
+  snapshot(): { seen: TtlSetState; sinceExpiry: number } {
     return { seen: this.seen.snapshot(), sinceExpiry: this.sinceExpiry };
   }
 
-  restore(state: { seen: TtlMapState<1>; sinceExpiry: number }): void {
+  restore(state: { seen: TtlSetState; sinceExpiry: number }): void {
     this.seen.restore(state.seen);
     this.sinceExpiry = state.sinceExpiry;
   }

@@ -12,4 +12,6 @@ export { TtlMap } from './ttl-map';
 export type { TtlMapOptions, TtlMapState } from './ttl-map';
 export { SweptTtlMap } from './swept-ttl-map';
 export type { SweptTtlMapOptions, SweptTtlMapState } from './swept-ttl-map';
+export { TtlSet } from './ttl-set';
+export type { TtlSetOptions, TtlSetState } from './ttl-set';
 export { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, decodeSnapshot, encodeSnapshot } from './snapshot-codec';
