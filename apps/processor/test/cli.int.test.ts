@@ -50,6 +50,15 @@ describe('tickflow CLI', () => {
     expect(r.stderr).toContain('--rate / TICKFLOW_RATE: expected an integer');
   });
 
+  it('start runs the simulator through the topology and prints bars with signals and a summary', async () => {
+    const r = await tickflow(['start', '--duration', '4', '--rate', '400', '--symbols', '3', '--seed', '42']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/tickflow live: AAPL, MSFT, NVDA · 400 trades\/s · seed 42/);
+    const barLines = r.stdout.split('\n').filter((l) => / O [\d.]+ H [\d.]+ L [\d.]+ C [\d.]+ V \d+ n \d+ │ EMA12/.test(l));
+    expect(barLines.length).toBeGreaterThan(3);
+    expect(r.stdout).toMatch(/stopped: \d+ records in, \d+ out/);
+  });
+
   it('reports a missing input file clearly', async () => {
     const r = await tickflow(['replay', '--trades', join(work, 'nope.ndjson'), '--out', join(work, 'o')]);
     expect(r.code).toBe(1);

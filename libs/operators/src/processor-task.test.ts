@@ -180,6 +180,29 @@ describe('ProcessorTask windows', () => {
   });
 });
 
+describe('ProcessorTask status', () => {
+  it('emits a ta.status.v1 heartbeat with watermark, lag, last event time, state size and keys', () => {
+    const { sink, task } = newTask();
+    task.processTrade(trade(1, MIN0 + 10_000, 100), pos());
+    task.processTrade(trade(2, MIN0 + 12_000, 100, { symbol: 'MSFT' }), pos());
+    const stateBytes = task.snapshot().byteLength;
+    const now = MIN0 + 20_000;
+    const hb = task.heartbeat(now);
+    expect(hb).toMatchObject({ task_id: 'task-0', watermark_ms: MIN0 + 10_000, watermark_lag_ms: 10_000, last_event_ts: MIN0 + 12_000, state_bytes: stateBytes, status: 'ok', heartbeat: true });
+    expect(sink.on(TOPICS.status)).toEqual([hb]);
+  });
+
+  it('advances an idle watermark by processing time when idleness is on', () => {
+    let now = MIN0;
+    const { sink, task } = newTask({ idleTimeoutMs: 1000, clock: () => now });
+    task.processTrade(trade(1, MIN0 + 100, 100), pos());
+    task.onProcessingTime(now);
+    now += 5000;
+    task.onProcessingTime(now);
+    expect(sink.on(TOPICS.bars1s).map((b) => b['window_start'])).toEqual([MIN0]);
+  });
+});
+
 describe('ProcessorTask determinism', () => {
   /** Deterministic fields only: computed_at is wall clock. */
   function normalized(sink: MemorySink): string[] {

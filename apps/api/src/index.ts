@@ -1,0 +1,2 @@
+/** The API service (REST, GraphQL, WebSocket, webhooks) arrives with issue 5. */
+export {};
