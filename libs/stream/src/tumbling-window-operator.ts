@@ -6,7 +6,10 @@ import { MIN_WATERMARK } from './watermark';
  * booleans, null, arrays, plain objects) so snapshots are structured-clone-able.
  */
 export interface WindowAggregator<In, Acc, Out> {
-  /** Accumulator for a new window, already containing `first`. */
+  /**
+   * Accumulator for a new window, already containing `first`. Inputs may be reused by the caller
+   * after `create`/`add` return: copy values out of them, never keep the input object.
+   */
   create(first: In): Acc;
   /** Fold `input` into `acc`, mutating it in place. */
   add(acc: Acc, input: In): void;
@@ -133,22 +136,22 @@ export class TumblingWindowOperator<In, Acc, Out> {
       throw new RangeError(`TumblingWindowOperator.add: eventTsMs must be finite, got ${String(eventTsMs)}`);
     }
     if (watermarkMs > this.wmMs) this.advance(watermarkMs, out);
-    const wm = this.wmMs;
-    const startMs = alignWindowStart(eventTsMs, this.sizeMs);
-    const endMs = startMs + this.sizeMs;
-    if (endMs + this.latenessMs <= wm) return 'TOO_LATE';
-
     const kw = this.keys.get(key);
     let slot = kw === undefined ? undefined : kw.last;
-    if (slot === undefined || slot.startMs !== startMs) {
+    // Hot path: the event falls into the key's last window. A range check on it avoids the
+    // (floating-point) modulo of `alignWindowStart`; a slot that still exists is within lateness.
+    if (slot === undefined || !(eventTsMs >= slot.startMs && eventTsMs < slot.endMs)) {
+      const startMs = alignWindowStart(eventTsMs, this.sizeMs);
+      const endMs = startMs + this.sizeMs;
+      if (endMs + this.latenessMs <= this.wmMs) return 'TOO_LATE';
       slot = kw === undefined ? undefined : kw.byStart.get(startMs);
       if (slot === undefined) return this.createWindow(kw, key, startMs, endMs, input, out);
       (kw as KeyWindows<Acc>).last = slot;
     }
     this.agg.add(slot.acc, input);
-    if (endMs > wm) return 'ON_TIME';
+    if (slot.endMs > this.wmMs) return 'ON_TIME';
     slot.version++;
-    out(this.agg.result(key, startMs, endMs, slot.acc, slot.version));
+    out(this.agg.result(key, slot.startMs, slot.endMs, slot.acc, slot.version));
     return 'LATE_UPDATED';
   }
 
