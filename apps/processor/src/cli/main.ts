@@ -10,6 +10,8 @@ Usage: tickflow <command> [options]
 Commands:
   start     Run the topology over the built-in market simulator and print live bars, signals and alerts
   replay    Run the whole processor topology over recorded NDJSON files, one output file per topic
+  ingest    Produce market data to Kafka: the simulator, or recorded files with a speed factor
+  process   Run the processor on Kafka (exactly-once, checkpoints in Redis)
 
 Run 'tickflow <command> --help' for a command's options.`;
 
@@ -44,6 +46,14 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === 'replay') return replay(rest);
+  if (command === 'ingest') {
+    const { ingestCommand } = await import('@tickflow/ingestion');
+    return ingestCommand(rest);
+  }
+  if (command === 'process') {
+    const { processCommand } = await import('../kafka/process-command');
+    return processCommand(rest);
+  }
   if (command === 'start') {
     const { start } = await import('../live/start-terminal');
     return start(rest, START_USAGE);
