@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ensureServices } from './kafka-harness';
 import { TICKFLOW_BIN } from './shared-data';
 
 const run = promisify(execFile);
@@ -58,6 +59,23 @@ describe('tickflow CLI', () => {
     expect(barLines.length).toBeGreaterThan(3);
     expect(r.stdout).toMatch(/stopped: \d+ records in, \d+ out/);
   });
+
+  it('topics lists the catalogue and --create is idempotent on the real broker', async () => {
+    const list = await tickflow(['topics']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/reference\.symbols\s+1\s+forever\s+compact/);
+    expect(list.stdout).toMatch(/raw\.trades\s+8\s/);
+    const { brokers } = ensureServices();
+    const prefix = `clitest${process.pid}x${Date.now()}.`;
+    const env = { KAFKA_BROKERS: brokers.join(',') };
+    const first = await tickflow(['topics', '--create', '--topic-prefix', prefix, '--raw-partitions', '2'], env);
+    expect(first.stdout).toMatch(/created 20, already present 0/);
+    const second = await tickflow(['topics', '--create', '--topic-prefix', prefix, '--raw-partitions', '2'], env);
+    expect(second.stdout).toMatch(/created 0, already present 20/);
+    const mismatch = await tickflow(['topics', '--create', '--topic-prefix', prefix, '--raw-partitions', '3'], env);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stdout).toMatch(/MISMATCH .*raw\.trades: partitions is 2, the catalogue says 3/);
+  }, 120_000);
 
   it('reports a missing input file clearly', async () => {
     const r = await tickflow(['replay', '--trades', join(work, 'nope.ndjson'), '--out', join(work, 'o')]);

@@ -9,23 +9,26 @@ const sim = new MarketSimulator({ seed: 11, bookEveryMs: 200, badShare: 0.2 });
 const events = [...sim.take(400)];
 const firstOf = <K extends SimEvent['kind']>(kind: K): Extract<SimEvent, { kind: K }> => events.find((e) => e.kind === kind) as Extract<SimEvent, { kind: K }>;
 
+/** The event time a message carries (header `event-ts`). */
+const ets = (m: { headers?: unknown }): string | undefined => (m.headers as Record<string, string> | undefined)?.['event-ts'];
+
 describe('toKafkaMessage', () => {
-  it('trades, quotes and books: keyed by symbol, timestamped with timestamp_ms, Avro that decodes back equal', () => {
+  it('trades, quotes and books: keyed by symbol, event time (timestamp_ms) in the event-ts header, Avro that decodes back equal', () => {
     const trade = firstOf('trade');
     const [ti, tm] = toKafkaMessage(trade, 'avro');
     expect(ti).toBe(0);
     expect(tm.key).toBe(trade.value.symbol);
-    expect(tm.timestamp).toBe(String(trade.value.timestamp_ms));
+    expect(ets(tm)).toBe(String(trade.value.timestamp_ms));
     expect(decode('RawTrade', tm.value as Buffer)).toMatchObject({ ok: true, value: trade.value });
 
     const quote = firstOf('quote');
     const [qi, qm] = toKafkaMessage(quote, 'avro');
-    expect([qi, qm.key, qm.timestamp]).toEqual([1, quote.value.symbol, String(quote.value.timestamp_ms)]);
+    expect([qi, qm.key, ets(qm)]).toEqual([1, quote.value.symbol, String(quote.value.timestamp_ms)]);
     expect(decode('Quote', qm.value as Buffer)).toMatchObject({ ok: true, value: quote.value });
 
     const book = firstOf('book');
     const [bi, bm] = toKafkaMessage(book, 'avro');
-    expect([bi, bm.key, bm.timestamp]).toEqual([2, book.value.symbol, String(book.value.timestamp_ms)]);
+    expect([bi, bm.key, ets(bm)]).toEqual([2, book.value.symbol, String(book.value.timestamp_ms)]);
     expect(decode('BookSnapshot', bm.value as Buffer)).toMatchObject({ ok: true, value: book.value });
   });
 
@@ -41,13 +44,13 @@ describe('toKafkaMessage', () => {
     for (const format of ['avro', 'json'] as const) {
       const [i, m] = toKafkaMessage({ kind: 'raw', topic: 'raw.trades', bytes }, format, 5);
       expect(i).toBe(0);
-      expect(m).toEqual({ key: 'AAPL', value: bytes, timestamp: '1704205800123' });
+      expect(m).toEqual({ key: 'AAPL', value: bytes, headers: { 'event-ts': '1704205800123' } });
     }
     const garbage = Uint8Array.from([0, 1, 2, 0xff]);
     const [gi, gm] = toKafkaMessage({ kind: 'raw', topic: 'raw.orderbook', bytes: garbage }, 'avro', 42);
     expect(gi).toBe(2);
     expect(gm.key).toBeNull();
-    expect(gm.timestamp).toBe('42');
+    expect(ets(gm)).toBe('42');
     expect(Buffer.compare(gm.value as Buffer, Buffer.from(garbage))).toBe(0);
     // A symbol that is not a ticker (too long, spaces) is no key.
     expect(toKafkaMessage({ kind: 'raw', topic: 'raw.trades', bytes: Buffer.from(`{"symbol":"${'A'.repeat(40)}"}`) }, 'avro', 1)[1].key).toBeNull();
@@ -56,8 +59,8 @@ describe('toKafkaMessage', () => {
 
   it('raw hints win over what the bytes say', () => {
     const bytes = Buffer.from('{"symbol":"AAPL","timestamp_ms":1704205800007}');
-    expect(toKafkaMessage({ kind: 'raw', topic: 'raw.marketdata', bytes, symbol: 'MSFT', tsMs: 1704205800009 }, 'avro')[1]).toMatchObject({ key: 'MSFT', timestamp: '1704205800009' });
-    expect(toKafkaMessage({ kind: 'raw', topic: 'raw.marketdata', bytes, symbol: null }, 'avro')[1]).toMatchObject({ key: null, timestamp: '1704205800007' });
+    expect(toKafkaMessage({ kind: 'raw', topic: 'raw.marketdata', bytes, symbol: 'MSFT', tsMs: 1704205800009 }, 'avro')[1]).toMatchObject({ key: 'MSFT', headers: { 'event-ts': '1704205800009' } });
+    expect(toKafkaMessage({ kind: 'raw', topic: 'raw.marketdata', bytes, symbol: null }, 'avro')[1]).toMatchObject({ key: null, headers: { 'event-ts': '1704205800007' } });
   });
 
   it('an implausible timestamp_ms (negative, absurd, fractional) gives way to the previous record’s time', () => {
@@ -65,19 +68,19 @@ describe('toKafkaMessage', () => {
     for (const ts of [-5, 0, 1e15, 1704205800000.5]) {
       // JSON: Avro itself refuses a fractional long.
       const m = toKafkaMessage({ kind: 'trade', value: { ...trade.value, timestamp_ms: ts } }, 'json', 1704205800999)[1];
-      expect(m.timestamp).toBe('1704205800999');
+      expect(ets(m)).toBe('1704205800999');
     }
     const raw = toKafkaMessage({ kind: 'raw', topic: 'raw.trades', bytes: Buffer.from('{"timestamp_ms":99999999999999999}') }, 'json', 1704205800999)[1];
-    expect(raw.timestamp).toBe('1704205800999');
-    expect(toKafkaMessage({ kind: 'raw', topic: 'raw.trades', bytes: Buffer.from('x'), tsMs: -1 }, 'json', 1704205800111)[1].timestamp).toBe('1704205800111');
+    expect(ets(raw)).toBe('1704205800999');
+    expect(ets(toKafkaMessage({ kind: 'raw', topic: 'raw.trades', bytes: Buffer.from('x'), tsMs: -1 }, 'json', 1704205800111)[1])).toBe('1704205800111');
   });
 
   it('every simulated event, malformed ones included, becomes a message', () => {
     let prev: number | undefined;
     for (const e of events) {
       const [, m] = toKafkaMessage(e, 'avro', prev);
-      expect(Number.isSafeInteger(Number(m.timestamp))).toBe(true);
-      prev = Number(m.timestamp);
+      expect(Number.isSafeInteger(Number(ets(m)))).toBe(true);
+      prev = Number(ets(m));
     }
   });
 });

@@ -22,8 +22,8 @@ export interface RawBytesEvent {
    */
   symbol?: string | null;
   /**
-   * Kafka message timestamp (epoch ms). `undefined` → `timestamp_ms` read from the bytes; when
-   * neither gives a plausible time (2001–2286), the previous record's timestamp (else now).
+   * Event time (epoch ms) for the `event-ts` header. `undefined` → `timestamp_ms` read from the
+   * bytes; when neither gives a plausible time (2001–2286), the previous record's (else now).
    */
   tsMs?: number;
 }
@@ -90,8 +90,9 @@ const MAX_KAFKA_TS = 1e13 - 1;
  * - **Topic**: trades → `raw.trades`, quotes → `raw.marketdata`, books → `raw.orderbook`.
  * - **Key**: the symbol, so kafkajs's default (Java-compatible murmur2) partitioner puts all of a
  *   symbol's records, on all three co-partitioned topics, on the same partition index.
- * - **Timestamp**: the event's `timestamp_ms` (the processor orders a task's inputs by it); one
- *   that is not a plausible epoch-ms time (2001–2286) is replaced by the previous record's.
+ * - **Event time**: the event's `timestamp_ms` in the `event-ts` header (the processor orders a
+ *   task's inputs by it); one that is not a plausible epoch-ms time (2001–2286) is replaced by the
+ *   previous record's. The Kafka timestamp is the producer's clock (see {@link EVENT_TS_HEADER}).
  * - **Value**: Avro single-object bytes, or JSON text (see {@link MarketDataProducerOptions.format}).
  * - **Malformed records** (`kind: 'raw'`): their bytes unchanged, so the processor's DLQ sees them
  *   exactly; keyed by the symbol read from the bytes when there is a well-formed one (the record
@@ -211,7 +212,7 @@ export class MarketDataProducer {
   /** The Kafka message of one event and the index of its topic; exposed for tests through {@link toKafkaMessage}. */
   private toMessage(event: ProducerEvent): [number, Message] {
     const [topic, message] = toKafkaMessage(event, this.format, this.lastTsMs);
-    this.lastTsMs = Number(message.timestamp);
+    this.lastTsMs = Number((message.headers as Record<string, string>)[EVENT_TS_HEADER]);
     return [topic, message];
   }
 
@@ -274,13 +275,20 @@ export function toKafkaMessage(event: ProducerEvent, format: WireFormat, previou
         const m = TIMESTAMP_IN_JSON.exec(text);
         if (m) ts = Number(m[1]);
       }
-      return [TOPIC_INDEX[event.topic], { key, value, timestamp: kafkaTimestamp(ts, previousTsMs) }];
+      return [TOPIC_INDEX[event.topic], { key, value, headers: { [EVENT_TS_HEADER]: kafkaTimestamp(ts, previousTsMs) } }];
     }
   }
 }
 
-function typedMessage(symbol: string, timestamp: string, value: Buffer): Message {
-  return { key: symbol, value, timestamp };
+/**
+ * Event time travels in the `event-ts` header, not as the Kafka timestamp: recorded data carries old
+ * event times, and time-based retention measures the Kafka timestamp, so it would delete a replay of
+ * last year's tape while it is being read. The Kafka timestamp stays the producer's clock.
+ */
+export const EVENT_TS_HEADER = 'event-ts';
+
+function typedMessage(symbol: string, eventTs: string, value: Buffer): Message {
+  return { key: symbol, value, headers: { [EVENT_TS_HEADER]: eventTs } };
 }
 
 /**

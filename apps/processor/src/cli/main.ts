@@ -12,6 +12,7 @@ Commands:
   replay    Run the whole processor topology over recorded NDJSON files, one output file per topic
   ingest    Produce market data to Kafka: the simulator, or recorded files with a speed factor
   process   Run the processor on Kafka (exactly-once, checkpoints in Redis)
+  topics    List the topic catalogue; --create makes the missing topics on a cluster
 
 Run 'tickflow <command> --help' for a command's options.`;
 
@@ -49,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'ingest') {
     const { ingestCommand } = await import('@tickflow/ingestion');
     return ingestCommand(rest);
+  }
+  if (command === 'topics') {
+    const { topicsCommand } = await import('../kafka/topics-command');
+    return topicsCommand(rest);
   }
   if (command === 'process') {
     const { processCommand } = await import('../kafka/process-command');

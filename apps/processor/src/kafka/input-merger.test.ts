@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { TOPICS } from '@tickflow/operators';
+import { InputMerger, type InputRecord } from './input-merger';
+
+const INPUTS = [TOPICS.rawTrades, TOPICS.rawMarketData, TOPICS.rawOrderBook] as const;
+
+function records(i: number, times: number[]): InputRecord[] {
+  return times.map((tsMs, offset) => ({ topic: INPUTS[i]!, partition: 0, offset, value: Buffer.alloc(0), tsMs }));
+}
+
+/** Reference: the stable merge of whole inputs by (ts, input index, offset). */
+function referenceOrder(inputs: InputRecord[][]): string[] {
+  return inputs
+    .flatMap((rs, i) => rs.map((r) => ({ r, i })))
+    .sort((a, b) => a.r.tsMs - b.r.tsMs || a.i - b.i || a.r.offset - b.r.offset)
+    .map(({ r }) => `${r.topic}@${r.offset}`);
+}
+
+describe('InputMerger', () => {
+  it('waits for an input that is neither queued nor caught up', () => {
+    const m = new InputMerger(INPUTS, [0, 0, 0]);
+    m.push(0, records(0, [10, 20]), true);
+    const out: number[] = [];
+    expect(m.drain((r) => out.push(r.tsMs))).toBe(0);
+    m.setCaughtUp(1, true);
+    m.setCaughtUp(2, true);
+    m.drain((r) => out.push(r.tsMs));
+    expect(out).toEqual([10, 20]);
+    expect(m.nextOffsets).toEqual([2, 0, 0]);
+  });
+
+  it('gives the same order however fetches are batched, when all input is in the topics', () => {
+    const times = fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 40 }).map((a) => [...a].sort((x, y) => x - y));
+    fc.assert(
+      fc.property(fc.tuple(times, times, times), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 10 }), (ts, cuts) => {
+        const inputs = ts.map((t, i) => records(i, t));
+        const m = new InputMerger(INPUTS, [0, 0, 0]);
+        const pos = [0, 0, 0];
+        const out: string[] = [];
+        let round = 0;
+        while (pos.some((p, i) => p < inputs[i]!.length) || m.pending > 0) {
+          for (let i = 0; i < 3; i++) {
+            const n = cuts[(round + i) % cuts.length]!;
+            const batch = inputs[i]!.slice(pos[i], pos[i]! + n);
+            pos[i] = pos[i]! + batch.length;
+            m.push(i, batch, pos[i] === inputs[i]!.length);
+          }
+          m.drain((r) => out.push(`${r.topic}@${r.offset}`), cuts[round % cuts.length]! * 2);
+          round++;
+        }
+        expect(out).toEqual(referenceOrder(inputs));
+        expect(m.nextOffsets).toEqual(inputs.map((rs) => rs.length));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,109 @@
+import type { RawTopic } from '@tickflow/operators';
+
+/** One fetched record of a task's input, with the event time used to order it. */
+export interface InputRecord {
+  topic: RawTopic;
+  partition: number;
+  offset: number;
+  value: Buffer;
+  /** Event time read cheaply from the record (Kafka timestamp set by the producer = event time). */
+  tsMs: number;
+}
+
+/**
+ * Interleaves one task's co-partitioned inputs (trades, quotes, books of partition p) into a single
+ * arrival sequence ordered by event time, ties broken by input order then offset — the same rule as
+ * `replay`'s file merge, so a task's output does not depend on how Kafka happened to batch fetches.
+ *
+ * A record is released only when every input either has a record queued (so the smallest head is
+ * known) or is caught up (nothing more to fetch right now). With all input already in the topics the
+ * order is therefore a function of the data alone; while producers are still writing, an input that is
+ * momentarily caught up lets the others go on (as Kafka Streams' max.task.idle.ms = 0 does).
+ */
+export class InputMerger {
+  private readonly queues: InputRecord[][];
+  private readonly heads: number[];
+  private readonly caughtUp: boolean[];
+  /** Next offset to commit per input: one past the last released record (or the start offset). */
+  readonly nextOffsets: number[];
+  /** One past the last queued record per input: where the next fetch must continue from. */
+  readonly fetchedUpTo: number[];
+
+  constructor(
+    readonly inputs: readonly RawTopic[],
+    startOffsets: readonly number[],
+  ) {
+    this.queues = inputs.map(() => []);
+    this.heads = inputs.map(() => 0);
+    this.caughtUp = inputs.map(() => false);
+    this.nextOffsets = [...startOffsets];
+    this.fetchedUpTo = [...startOffsets];
+  }
+
+  /** Queue fetched records of input `i` (in offset order); `caughtUp` = the fetch reached the high watermark. */
+  push(i: number, records: readonly InputRecord[], caughtUp: boolean): void {
+    const q = this.queues[i]!;
+    for (const r of records) {
+      if (r.offset < this.fetchedUpTo[i]!) throw new RangeError(`input ${i}: offset ${r.offset} was already queued (next expected ≥ ${this.fetchedUpTo[i]})`);
+      q.push(r);
+      this.fetchedUpTo[i] = r.offset + 1;
+    }
+    this.caughtUp[i] = caughtUp;
+  }
+
+  /** Mark an input caught up (or not) without new records, e.g. after an empty fetch. */
+  setCaughtUp(i: number, caughtUp: boolean): void {
+    this.caughtUp[i] = caughtUp;
+  }
+
+  /** Release records in merged order while the rule allows; returns how many were released. */
+  drain(process: (r: InputRecord) => void, limit = Number.POSITIVE_INFINITY): number {
+    let released = 0;
+    while (released < limit) {
+      let best = -1;
+      let bestTs = 0;
+      for (let i = 0; i < this.queues.length; i++) {
+        const q = this.queues[i]!;
+        const h = this.heads[i]!;
+        if (h >= q.length) {
+          if (!this.caughtUp[i]) return this.compact(released);
+          continue;
+        }
+        const ts = q[h]!.tsMs;
+        if (best < 0 || ts < bestTs) {
+          best = i;
+          bestTs = ts;
+        }
+      }
+      if (best < 0) break;
+      const r = this.queues[best]![this.heads[best]!++]!;
+      this.nextOffsets[best] = r.offset + 1;
+      process(r);
+      released++;
+    }
+    return this.compact(released);
+  }
+
+  /** Records of input `i` queued but not yet released. */
+  queued(i: number): number {
+    return this.queues[i]!.length - this.heads[i]!;
+  }
+
+  /** Records fetched but not yet released. */
+  get pending(): number {
+    let n = 0;
+    for (let i = 0; i < this.queues.length; i++) n += this.queues[i]!.length - this.heads[i]!;
+    return n;
+  }
+
+  private compact(released: number): number {
+    for (let i = 0; i < this.queues.length; i++) {
+      const h = this.heads[i]!;
+      if (h > 4096 || (h > 0 && h === this.queues[i]!.length)) {
+        this.queues[i]!.splice(0, h);
+        this.heads[i] = 0;
+      }
+    }
+    return released;
+  }
+}

@@ -1,0 +1,410 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import { ProcessorTask, RAW_TOPICS, TOPICS, type OutputSink, type ProcessorTaskOptions, type RawTopic, type TopicName } from '@tickflow/operators';
+import type { ReferenceSymbol } from '@tickflow/schemas';
+import { CheckpointError, offsetsTag, type CheckpointStore } from '../checkpoint/checkpoint-store';
+import { CoPartitionAssigner } from './co-partition-assigner';
+import { InputMerger, type InputRecord } from './input-merger';
+import { encodeOutput } from './output-encoder';
+
+export interface KafkaProcessorOptions {
+  kafka: Kafka;
+  /** Consumer group; also the prefix of the per-partition transactional ids. @defaultValue 'tickflow-processor' */
+  groupId: string;
+  /** Prepended to every topic name (namespaces on a shared cluster, isolated tests). @defaultValue '' */
+  topicPrefix: string;
+  checkpointStore: CheckpointStore;
+  reference: ReferenceSymbol[];
+  /** Checkpoint (snapshot + transaction commit) at least this often per task, ms. @defaultValue 10_000 */
+  checkpointIntervalMs: number;
+  /** Checkpoint early when a task has buffered this many output records. @defaultValue 50_000 */
+  maxBufferedOutputs: number;
+  /** false = at-least-once: outputs sent without transactions, offsets committed after (benchmark baseline). */
+  exactlyOnce: boolean;
+  /** Emit a ta.status.v1 heartbeat per task this often (processing time), ms; 0 = never. @defaultValue 10_000 */
+  heartbeatIntervalMs: number;
+  /** Session timeout of the consumer group, ms. @defaultValue 10_000 */
+  sessionTimeoutMs: number;
+  taskOptions?: Partial<ProcessorTaskOptions>;
+  log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /** Observability hooks (metrics). */
+  onCheckpoint?: (taskId: string, ms: number, bytes: number) => void;
+  onOutputs?: (topic: string, n: number) => void;
+}
+
+const INPUTS: readonly RawTopic[] = RAW_TOPICS;
+/** Pause an input whose queue runs this far ahead of the others; resume below the low mark. */
+const PAUSE_AT = 20_000;
+const RESUME_AT = 5_000;
+
+/** One task: the topology for partition p of every raw topic, its buffered outputs and its producer. */
+class PartitionTask {
+  outputs = new Map<TopicName, Message[]>();
+  buffered = 0;
+  /** The checkpoint in progress: at most one per task, since a task has one transactional producer. */
+  checkpointing: Promise<void> | null = null;
+  lastCheckpointMs = Date.now();
+  lastHeartbeatMs = Date.now();
+  readonly paused = [false, false, false];
+  dropped = false;
+
+  constructor(
+    readonly partition: number,
+    readonly taskId: string,
+    readonly task: ProcessorTask,
+    readonly merger: InputMerger,
+    readonly producer: Producer,
+    readonly epoch: number,
+  ) {}
+}
+
+/**
+ * The processor on Kafka (design §3): a consumer group over the co-partitioned raw topics, one
+ * ProcessorTask per partition index, and per checkpoint one Kafka transaction carrying the task's
+ * outputs since the last checkpoint and its input offsets. Before committing, the task's snapshot is
+ * stored in Redis under those offsets; a task that starts (or moves here) first fences the previous
+ * owner — its own transactional id per partition bumps the producer epoch, and the checkpoint store's
+ * owner epoch refuses the old owner's saves — then restores the snapshot matching the committed
+ * offsets and seeks there. Commit or fencing failures drop the task's in-memory state; it is rebuilt
+ * from the last commit, so nothing is lost or doubled.
+ */
+export class KafkaProcessor {
+  private readonly tasks = new Map<number, PartitionTask>();
+  private readonly initializing = new Map<number, Promise<PartitionTask | null>>();
+  private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(private readonly opts: KafkaProcessorOptions) {}
+
+  async start(): Promise<void> {
+    const { kafka, groupId } = this.opts;
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    this.consumer = kafka.consumer({
+      groupId,
+      partitionAssigners: [CoPartitionAssigner],
+      readUncommitted: false,
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.opts.sessionTimeoutMs / 5)),
+      maxWaitTimeInMs: 50,
+      retry: { retries: 10 },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      const assigned = new Set((e.payload.memberAssignment[this.physical(TOPICS.rawTrades)] ?? []).map(Number));
+      for (const p of [...this.tasks.keys()]) if (!assigned.has(p)) void this.dropTask(p, 'partition revoked by a rebalance');
+      this.opts.log('info', 'joined consumer group', { partitions: [...assigned].sort((a, b) => a - b), memberId: e.payload.memberId });
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: INPUTS.map((t) => this.physical(t)), fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+    this.timer = setInterval(() => void this.onTick(), 200);
+  }
+
+  /** Drain and checkpoint every task, then leave the group (SIGTERM). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.consumer?.stop();
+    for (const t of this.tasks.values()) {
+      try {
+        await this.checkpoint(t);
+      } catch (err) {
+        this.opts.log('warn', 'final checkpoint failed; the next owner resumes from the previous one', { task: t.taskId, error: String(err) });
+      }
+      await t.producer.disconnect().catch(() => undefined);
+    }
+    this.tasks.clear();
+    await this.consumer?.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  get taskCount(): number {
+    return this.tasks.size;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const input = INPUTS.indexOf(this.logical(batch.topic) as RawTopic);
+    if (input < 0 || batch.messages.length === 0) return;
+    const t = await this.ensureTask(batch.partition);
+    if (!t || t.dropped || !isRunning() || isStale()) return;
+    const from = t.merger.fetchedUpTo[input]!;
+    // A fetch that started beyond what this task has queued predates a seek (restore, rejoin): taking
+    // it would leave a gap. Ignore it; the fetch from the sought offset follows.
+    if (Number((batch as unknown as { fetchedOffset: string }).fetchedOffset) > from) return;
+    const records: InputRecord[] = [];
+    for (const m of batch.messages) {
+      const offset = Number(m.offset);
+      if (offset < from) continue; // re-delivered after a rejoin: already queued or processed
+      records.push({ topic: INPUTS[input]!, partition: batch.partition, offset, value: m.value ?? Buffer.alloc(0), tsMs: eventTimeOf(m) });
+    }
+    const last = Number(batch.lastOffset());
+    t.merger.push(input, records, last + 1 >= Number(batch.highWatermark));
+    resolveOffset(batch.lastOffset());
+    this.process(t);
+    if (t.merger.queued(input) > PAUSE_AT && !t.paused[input]) {
+      t.paused[input] = true;
+      this.consumer!.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+    }
+    if (t.buffered >= this.opts.maxBufferedOutputs || Date.now() - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) await this.checkpointOrDrop(t);
+    await heartbeat();
+  }
+
+  /** Processing-time duties: idle watermarks, heartbeats, periodic checkpoints of quiet tasks, resuming paused inputs. */
+  private async onTick(): Promise<void> {
+    if (this.stopping) return;
+    const now = Date.now();
+    for (const t of [...this.tasks.values()]) {
+      if (t.dropped) continue;
+      t.task.onProcessingTime(now);
+      if (this.opts.heartbeatIntervalMs > 0 && now - t.lastHeartbeatMs >= this.opts.heartbeatIntervalMs) {
+        t.lastHeartbeatMs = now;
+        t.task.heartbeat(now);
+      }
+      this.process(t);
+      if (t.buffered > 0 && !t.checkpointing && now - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) await this.checkpointOrDrop(t);
+    }
+  }
+
+  private process(t: PartitionTask): void {
+    const { task, partition } = t;
+    t.merger.drain((r) => task.processRaw(r.topic, r.value, { topic: r.topic, partition, offset: r.offset }));
+    for (let i = 0; i < INPUTS.length; i++) {
+      if (t.paused[i] && t.merger.queued(i) < RESUME_AT) {
+        t.paused[i] = false;
+        this.consumer?.resume([{ topic: this.physical(INPUTS[i]!), partitions: [partition] }]);
+      }
+    }
+  }
+
+  private async checkpointOrDrop(t: PartitionTask): Promise<void> {
+    try {
+      await this.checkpoint(t);
+    } catch (err) {
+      const fenced = isFencing(err);
+      this.opts.log(fenced ? 'warn' : 'error', fenced ? 'task fenced by a newer owner; dropping it' : 'checkpoint failed; rebuilding the task from its last commit', {
+        task: t.taskId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await this.dropTask(t.partition, 'checkpoint failed');
+      if (!fenced && !this.stopping) this.seekToCommitted(t.partition);
+    }
+  }
+
+  /**
+   * Snapshot → Redis (tagged with the input offsets), then one transaction with the buffered outputs
+   * and those offsets. A crash between the two leaves a snapshot for offsets never committed: harmless,
+   * since restore looks up the committed offsets.
+   */
+  private checkpoint(t: PartitionTask): Promise<void> {
+    if (!t.checkpointing) t.checkpointing = this.commitCheckpoint(t).finally(() => (t.checkpointing = null));
+    return t.checkpointing;
+  }
+
+  private async commitCheckpoint(t: PartitionTask): Promise<void> {
+    if (t.dropped) return;
+    const started = performance.now();
+    // Offsets, state and outputs are taken together, synchronously: records processed while this
+    // checkpoint is in flight belong to the next one.
+    const offsets = [...t.merger.nextOffsets];
+    const bytes = t.task.snapshot();
+    const outputs = t.outputs;
+    t.outputs = new Map();
+    t.buffered = 0;
+    await this.opts.checkpointStore.save(t.taskId, t.epoch, offsets, bytes);
+    const batches = chunkBySize(outputs, (t) => this.physical(t));
+    const offsetsPayload = INPUTS.map((topic, i) => ({ topic: this.physical(topic), partitions: [{ partition: t.partition, offset: String(offsets[i]) }] }));
+    if (this.opts.exactlyOnce) {
+      const txn = await t.producer.transaction();
+      try {
+        for (const topicMessages of batches) await txn.sendBatch({ topicMessages });
+        await txn.sendOffsets({ consumerGroupId: this.opts.groupId, topics: offsetsPayload });
+        await txn.commit();
+      } catch (err) {
+        await txn.abort().catch(() => undefined);
+        throw err;
+      }
+    } else {
+      for (const topicMessages of batches) await t.producer.sendBatch({ topicMessages, acks: -1 });
+      await this.consumer!.commitOffsets(offsetsPayload.map((o) => ({ topic: o.topic, partition: t.partition, offset: o.partitions[0]!.offset })));
+    }
+    for (const [topic, messages] of outputs) this.opts.onOutputs?.(topic, messages.length);
+    t.lastCheckpointMs = Date.now();
+    this.opts.onCheckpoint?.(t.taskId, performance.now() - started, bytes.byteLength);
+  }
+
+  private ensureTask(p: number): Promise<PartitionTask | null> {
+    const existing = this.tasks.get(p);
+    if (existing) return Promise.resolve(existing);
+    let pending = this.initializing.get(p);
+    if (!pending) {
+      pending = this.initTask(p).finally(() => this.initializing.delete(p));
+      this.initializing.set(p, pending);
+    }
+    return pending;
+  }
+
+  /** Fence the previous owner, then restore the snapshot that matches the committed offsets and seek there. */
+  private async initTask(p: number): Promise<PartitionTask | null> {
+    const { kafka, groupId, checkpointStore } = this.opts;
+    const taskId = `${groupId}-p${p}`;
+    const producer = kafka.producer(
+      this.opts.exactlyOnce
+        ? { transactionalId: taskId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, retry: { retries: 10 } }
+        : { idempotent: true, maxInFlightRequests: 1, retry: { retries: 10 } },
+    );
+    await producer.connect(); // InitProducerId: bumps the epoch, aborting the previous owner's open transaction
+    const epoch = await checkpointStore.claim(taskId);
+    const committed = await this.settledCommittedOffsets(p, taskId);
+    const task = new ProcessorTask(
+      {
+        emit: (topic, key, value) => this.buffer(p, topic, key, value),
+      } satisfies OutputSink,
+      { taskId, reference: this.opts.reference, ...this.opts.taskOptions },
+    );
+    const start = committed.map((c, i) => (c >= 0 ? c : this.lowWatermarks.get(`${INPUTS[i]}:${p}`) ?? 0));
+    if (committed.some((c) => c >= 0)) {
+      const bytes = await checkpointStore.load(taskId, start);
+      if (!bytes) {
+        await producer.disconnect();
+        throw new CheckpointError(
+          'CKPT_RESTORE_MISMATCH',
+          `task ${taskId}: Kafka committed offsets ${offsetsTag(start)} but no snapshot is stored for them (was Redis reset without persistence?). Refusing to guess state.`,
+        );
+      }
+      task.restore(bytes);
+    }
+    const merger = new InputMerger(INPUTS, start);
+    const highs = await Promise.all(INPUTS.map((topic) => this.admin!.fetchTopicOffsets(this.physical(topic))));
+    highs.forEach((h, i) => {
+      const high = Number(h.find((x) => x.partition === p)?.high ?? 0);
+      merger.setCaughtUp(i, start[i]! >= high);
+    });
+    const t = new PartitionTask(p, taskId, task, merger, producer, epoch);
+    this.tasks.set(p, t);
+    for (let i = 0; i < INPUTS.length; i++) this.consumer!.seek({ topic: this.physical(INPUTS[i]!), partition: p, offset: String(start[i]) });
+    this.opts.log('info', 'task started', { task: taskId, offsets: offsetsTag(start), restored: committed.some((c) => c >= 0), epoch });
+    return null; // the current batch predates the seek; the next fetch starts at the restored offsets
+  }
+
+  private readonly lowWatermarks = new Map<string, number>();
+
+  /**
+   * Committed offsets, once settled. Right after a transactional commit the group coordinator can
+   * still answer with the previous offsets for tens of milliseconds (kafkajs has no KIP-447
+   * require_stable), and restoring from those would redo committed work. So when the newest stored
+   * snapshot is ahead of what Kafka reports, poll until Kafka catches up; if it never does within the
+   * grace period, that snapshot's transaction was aborted and the reported offsets are right.
+   */
+  private async settledCommittedOffsets(p: number, taskId: string, graceMs = 3000): Promise<number[]> {
+    const newest = await this.opts.checkpointStore.latestOffsets(taskId);
+    let committed = await this.committedOffsets(p);
+    if (!newest || newest.length !== committed.length) return committed;
+    const deadline = Date.now() + graceMs;
+    while (offsetsTag(committed) !== offsetsTag(newest) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      committed = await this.committedOffsets(p);
+    }
+    return committed;
+  }
+
+  private async committedOffsets(p: number): Promise<number[]> {
+    const fetched = await this.admin!.fetchOffsets({ groupId: this.opts.groupId, topics: INPUTS.map((t) => this.physical(t)) });
+    const out: number[] = [];
+    for (const topic of INPUTS) {
+      const entry = fetched.find((f) => f.topic === this.physical(topic))?.partitions.find((x) => x.partition === p);
+      out.push(entry ? Number(entry.offset) : -1);
+      if (!entry || Number(entry.offset) < 0) {
+        const offsets = await this.admin!.fetchTopicOffsets(this.physical(topic));
+        this.lowWatermarks.set(`${topic}:${p}`, Number(offsets.find((x) => x.partition === p)?.low ?? 0));
+      }
+    }
+    return out;
+  }
+
+  private physical(topic: string): string {
+    return this.opts.topicPrefix + topic;
+  }
+
+  private logical(topic: string): string {
+    return topic.startsWith(this.opts.topicPrefix) ? topic.slice(this.opts.topicPrefix.length) : topic;
+  }
+
+  private buffer(p: number, topic: TopicName, key: string | null, value: object): void {
+    const t = this.tasks.get(p);
+    if (!t) return;
+    let list = t.outputs.get(topic);
+    if (!list) t.outputs.set(topic, (list = []));
+    const event = value as { event_ts?: number };
+    // Event time in a header, not the Kafka timestamp: time-based retention would delete outputs of
+    // a replayed historical tape at once.
+    list.push({ key, value: encodeOutput(topic, value), headers: event.event_ts !== undefined ? { [EVENT_TS_HEADER]: String(event.event_ts) } : {} });
+    t.buffered++;
+  }
+
+  private async dropTask(p: number, why: string): Promise<void> {
+    const t = this.tasks.get(p);
+    if (!t) return;
+    t.dropped = true;
+    this.tasks.delete(p);
+    this.opts.log('info', 'task dropped', { task: t.taskId, why, discardedOutputs: t.buffered });
+    await t.producer.disconnect().catch(() => undefined);
+  }
+
+  private seekToCommitted(p: number): void {
+    // The next batch of any input re-creates the task from the last commit; make sure one comes.
+    void this.committedOffsets(p).then((committed) => {
+      committed.forEach((c, i) => {
+        const offset = c >= 0 ? c : this.lowWatermarks.get(`${INPUTS[i]}:${p}`) ?? 0;
+        this.consumer?.seek({ topic: this.physical(INPUTS[i]!), partition: p, offset: String(offset) });
+      });
+    });
+  }
+}
+
+/**
+ * kafkajs writes all of one partition's messages from a sendBatch call as a single record batch,
+ * which the broker refuses above max.message.bytes (1 MiB by default). Split a checkpoint's outputs
+ * into sendBatch calls of at most ~512 KiB of values.
+ */
+const MAX_SEND_BYTES = 512 * 1024;
+
+function chunkBySize(outputs: Map<TopicName, Message[]>, physical: (t: string) => string): Array<Array<{ topic: string; messages: Message[] }>> {
+  const calls: Array<Array<{ topic: string; messages: Message[] }>> = [];
+  let call: Array<{ topic: string; messages: Message[] }> = [];
+  let bytes = 0;
+  for (const [topic, messages] of outputs) {
+    let current: Message[] = [];
+    call.push({ topic: physical(topic), messages: current });
+    for (const m of messages) {
+      const size = (m.value as Buffer).byteLength + 64;
+      if (bytes + size > MAX_SEND_BYTES && bytes > 0) {
+        calls.push(call);
+        current = [];
+        call = [{ topic: physical(topic), messages: current }];
+        bytes = 0;
+      }
+      current.push(m);
+      bytes += size;
+    }
+  }
+  const nonEmpty = call.filter((c) => c.messages.length > 0);
+  if (nonEmpty.length > 0) calls.push(nonEmpty);
+  return calls.map((c) => c.filter((x) => x.messages.length > 0)).filter((c) => c.length > 0);
+}
+
+/** Header carrying a record's event time (ms); producers set it, the Kafka timestamp is their clock. */
+export const EVENT_TS_HEADER = 'event-ts';
+
+/** A raw record's event time: the `event-ts` header, else the Kafka timestamp (outside producers). */
+function eventTimeOf(m: { headers?: Record<string, unknown>; timestamp: string }): number {
+  const h = m.headers?.[EVENT_TS_HEADER];
+  const ts = h !== undefined ? Number(String(h)) : Number.NaN;
+  return Number.isFinite(ts) ? ts : Number(m.timestamp);
+}
+
+function isFencing(err: unknown): boolean {
+  if (err instanceof CheckpointError) return err.code === 'CKPT_FENCED';
+  const e = err as { type?: string; name?: string; message?: string };
+  return /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH|TRANSACTIONAL_ID_AUTHORIZATION|INVALID_TXN_STATE/.test(`${e.type ?? ''} ${e.name ?? ''} ${e.message ?? ''}`);
+}

@@ -1,0 +1,129 @@
+import { createServer, type Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ConfigError, intSetting, stringSetting } from '@tickflow/config';
+import { RedisCheckpointStore } from '../checkpoint/redis-checkpoint-store';
+import { loadReference } from '../reference/load-reference';
+import { KafkaProcessor } from './kafka-processor';
+
+export const PROCESS_USAGE = `Usage: tickflow process [options]
+
+Runs the processor on Kafka: a consumer group over raw.trades, raw.marketdata and raw.orderbook
+(co-partitioned), one task per partition, outputs and input offsets committed in one Kafka
+transaction per checkpoint, task state checkpointed to Redis. SIGTERM drains and checkpoints.
+
+  --brokers LIST         Kafka bootstrap servers (env KAFKA_BROKERS, default 127.0.0.1:9092)
+  --redis URL            Redis for checkpoints (env REDIS_URL, default redis://127.0.0.1:6379)
+  --group ID             consumer group / transactional id prefix (env TICKFLOW_GROUP, default tickflow-processor)
+  --topic-prefix P       prefix of every topic name (env TICKFLOW_TOPIC_PREFIX, default none)
+  --checkpoint-ms N      checkpoint interval (env TICKFLOW_CHECKPOINT_MS, default 10000)
+  --metrics-port N       Prometheus /metrics port, 0 = off (env TICKFLOW_METRICS_PORT, default 9464)
+  --session-timeout-ms N consumer-group session timeout: how long a dead instance holds its
+                         partitions (env TICKFLOW_SESSION_TIMEOUT_MS, default 10000, min 6000)
+  --reference FILE       reference symbols .csv/.parquet (env TICKFLOW_REFERENCE, default built-in)
+  --at-least-once        no transactions (benchmark baseline; outputs may repeat after a crash)`;
+
+function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
+  process.stderr.write(JSON.stringify({ level, time: new Date().toISOString(), app: 'processor', msg, ...fields }) + '\n');
+}
+
+export async function processCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      brokers: { type: 'string' },
+      redis: { type: 'string' },
+      group: { type: 'string' },
+      'topic-prefix': { type: 'string' },
+      'checkpoint-ms': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'session-timeout-ms': { type: 'string' },
+      reference: { type: 'string' },
+      'at-least-once': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(PROCESS_USAGE);
+    return 0;
+  }
+  const env = process.env;
+  const brokers = stringSetting({ flag: 'brokers', env: 'KAFKA_BROKERS' }, values, env, {
+    default: '127.0.0.1:9092',
+    pattern: /^[\w.-]+:\d+(,[\w.-]+:\d+)*$/,
+    describe: 'host:port[,host:port…]',
+  })!.split(',');
+  const redisUrl = stringSetting({ flag: 'redis', env: 'REDIS_URL' }, values, env, { default: 'redis://127.0.0.1:6379', pattern: /^rediss?:\/\/\S+$/, describe: 'a redis:// URL' })!;
+  const groupId = stringSetting({ flag: 'group', env: 'TICKFLOW_GROUP' }, values, env, { default: 'tickflow-processor', pattern: /^[\w.-]{1,100}$/, describe: 'letters, digits, . _ -' })!;
+  const topicPrefix = stringSetting({ flag: 'topic-prefix', env: 'TICKFLOW_TOPIC_PREFIX' }, values, env, { default: '', pattern: /^[\w.-]{0,80}$/, describe: 'letters, digits, . _ -' })!;
+  const checkpointIntervalMs = intSetting({ flag: 'checkpoint-ms', env: 'TICKFLOW_CHECKPOINT_MS' }, values, env, { default: 10_000, min: 50, max: 600_000 });
+  const sessionTimeoutMs = intSetting({ flag: 'session-timeout-ms', env: 'TICKFLOW_SESSION_TIMEOUT_MS' }, values, env, { default: 10_000, min: 6_000, max: 300_000 });
+  const metricsPort = intSetting({ flag: 'metrics-port', env: 'TICKFLOW_METRICS_PORT' }, values, env, { default: 9464, min: 0, max: 65_535 });
+  const referencePath = stringSetting({ flag: 'reference', env: 'TICKFLOW_REFERENCE' }, values, env);
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const recordsOut = new Counter({ name: 'tickflow_records_out_total', help: 'Output records committed, by topic', labelNames: ['topic'], registers: [registry] });
+  const checkpointSeconds = new Histogram({ name: 'tickflow_checkpoint_duration_seconds', help: 'Snapshot + transaction commit time per task checkpoint', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] });
+  const checkpointBytes = new Gauge({ name: 'tickflow_checkpoint_size_bytes', help: 'Size of the last task snapshot', labelNames: ['task'], registers: [registry] });
+  const tasks = new Gauge({ name: 'tickflow_tasks', help: 'Tasks (partitions) owned by this instance', registers: [registry] });
+
+  const kafka = new Kafka({ clientId: `tickflow-processor-${process.pid}`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } });
+  const checkpointStore = new RedisCheckpointStore({ url: redisUrl });
+  const processor = new KafkaProcessor({
+    kafka,
+    groupId,
+    topicPrefix,
+    checkpointStore,
+    reference: await loadReference(referencePath),
+    checkpointIntervalMs,
+    maxBufferedOutputs: 50_000,
+    exactlyOnce: !values['at-least-once'],
+    heartbeatIntervalMs: checkpointIntervalMs,
+    sessionTimeoutMs,
+    log,
+    onCheckpoint: (task, ms, bytes) => {
+      checkpointSeconds.observe(ms / 1000);
+      checkpointBytes.set({ task }, bytes);
+    },
+    onOutputs: (topic, n) => recordsOut.inc({ topic }, n),
+  });
+
+  let server: Server | null = null;
+  if (metricsPort > 0) {
+    server = createServer((req, res) => {
+      if (req.url === '/metrics') {
+        tasks.set(processor.taskCount);
+        void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+      } else if (req.url === '/healthz') res.writeHead(200).end('ok');
+      else res.writeHead(404).end();
+    }).listen(metricsPort, '127.0.0.1');
+  }
+
+  const done = new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log('info', 'draining and checkpointing before exit', { signal });
+      void processor
+        .stop()
+        .then(() => checkpointStore.close())
+        .then(() => resolve(0), (err: unknown) => {
+          log('error', 'shutdown failed', { error: String(err) });
+          resolve(1);
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await processor.start().catch((err: unknown) => {
+    throw err instanceof ConfigError ? err : new Error(`could not start the processor against ${brokers.join(',')}: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  log('info', 'processor started', { brokers, groupId, topicPrefix, checkpointIntervalMs, exactlyOnce: !values['at-least-once'], metricsPort });
+  const code = await done;
+  server?.close();
+  return code;
+}

@@ -1,0 +1,168 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
+import { TOPICS } from '@tickflow/operators';
+import { decode, decodeRaw, encode, type DlqRecord, type EventName } from '@tickflow/schemas';
+import { eventOfTopic } from '../src/kafka/output-encoder';
+import { REPO_ROOT, TICKFLOW_BIN } from './shared-data';
+
+/** Starts (idempotently) the real Kafka broker and Redis the integration tests need; returns their addresses. */
+export function ensureServices(): { brokers: string[]; redisUrl: string } {
+  const out = execFileSync(process.execPath, [join(REPO_ROOT, 'tools', 'test-services.mjs'), 'up'], { encoding: 'utf8', timeout: 600_000 });
+  const brokers = /KAFKA_BROKERS=(\S+)/.exec(out)?.[1] ?? '127.0.0.1:19092';
+  const redisUrl = /REDIS_URL=(\S+)/.exec(out)?.[1] ?? 'redis://127.0.0.1:6379';
+  return { brokers: brokers.split(','), redisUrl };
+}
+
+export function kafkaClient(brokers: string[]): Kafka {
+  return new Kafka({ clientId: `test-${process.pid}`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+}
+
+/** Creates every catalogue topic under `prefix`; raw topics get `rawPartitions`. */
+export async function createTopics(admin: Admin, prefix: string, rawPartitions: number): Promise<void> {
+  const raw = new Set<string>([TOPICS.rawTrades, TOPICS.rawMarketData, TOPICS.rawOrderBook]);
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions: raw.has(t) ? rawPartitions : 2, replicationFactor: 1 })),
+  });
+}
+
+export interface TapeRecord {
+  topic: string;
+  key: string;
+  value: Buffer;
+  timestamp: number;
+  partition?: number;
+}
+
+/** Reads an NDJSON tape file into Avro records for `topic` (keyed by symbol, timestamp = event time). */
+export function tapeRecords(file: string, topic: typeof TOPICS.rawTrades | typeof TOPICS.rawMarketData, limit = Number.POSITIVE_INFINITY): TapeRecord[] {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).slice(0, limit);
+  const event = topic === TOPICS.rawTrades ? 'RawTrade' : 'Quote';
+  return lines.map((line) => {
+    const r = decodeRaw(event, Buffer.from(line));
+    if (!r.ok) throw new Error(`tape line does not decode: ${r.error.message}`);
+    const v = r.value as { symbol: string; timestamp_ms: number };
+    return { topic, key: v.symbol, value: encode(event, r.value as never), timestamp: v.timestamp_ms };
+  });
+}
+
+export async function produce(kafka: Kafka, prefix: string, records: readonly TapeRecord[]): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  for (let i = 0; i < records.length; i += 2000) {
+    const chunk = records.slice(i, i + 2000);
+    const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Record<string, string>; partition?: number }>>();
+    for (const r of chunk) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push({ key: r.key, value: r.value, headers: { 'event-ts': String(r.timestamp) }, ...(r.partition !== undefined ? { partition: r.partition } : {}) });
+      byTopic.set(r.topic, list);
+    }
+    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: prefix + topic, messages })) });
+  }
+  await producer.disconnect();
+}
+
+/** Reads a topic from the beginning with read_committed until `done(rows)` or the timeout; decodes Avro values. */
+export async function readTopic(
+  kafka: Kafka,
+  prefix: string,
+  topic: string,
+  done: (rows: Array<Record<string, unknown>>) => boolean,
+  timeoutMs: number,
+): Promise<Array<Record<string, unknown>>> {
+  const event = eventOfTopic(topic as never) as EventName;
+  const consumer = kafka.consumer({ groupId: `reader-${process.pid}-${Date.now()}-${Math.random()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  const rows: Array<Record<string, unknown>> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: prefix + topic, fromBeginning: true });
+  const finished = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const r = decode(event, message.value);
+        if (!r.ok) throw new Error(`output on ${topic} does not decode: ${r.error.message}`);
+        rows.push(r.value as unknown as Record<string, unknown>);
+        if (done(rows)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+    if (done(rows)) {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+  await finished;
+  await consumer.disconnect();
+  return rows;
+}
+
+export function dlqSummary(rows: Array<Record<string, unknown>>): string[] {
+  return rows.map((r) => `${String((r as unknown as DlqRecord).error_type)}:${String((r as unknown as DlqRecord).error_code)}`);
+}
+
+/** `tickflow process` as a child process; stderr (JSON logs) is kept for diagnosis. */
+export function startProcessor(env: Record<string, string>): ChildProcess & { logs: string[] } {
+  const child = spawn(process.execPath, [TICKFLOW_BIN, 'process', '--metrics-port', '0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }) as ChildProcess & { logs: string[] };
+  child.logs = [];
+  child.stderr!.on('data', (d: Buffer) => child.logs.push(...d.toString().split('\n').filter(Boolean)));
+  return child;
+}
+
+export async function stopProcessor(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill(signal);
+  return exited;
+}
+
+/** The fields of an output that a crash-free run and any other run must agree on. */
+export function deterministic(row: Record<string, unknown>): Record<string, unknown> {
+  const { computed_at: _c, seq: _s, ingest_ts: _i, ...rest } = row;
+  // Canonical key order: Avro decodes in schema order, the replay writes in construction order.
+  return Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** True once the group has committed, for every partition of every raw topic, the topic's end offset. */
+export async function caughtUp(admin: Admin, prefix: string, groupId: string): Promise<boolean> {
+  const topics = [TOPICS.rawTrades, TOPICS.rawMarketData, TOPICS.rawOrderBook].map((t) => prefix + t);
+  const committed = await admin.fetchOffsets({ groupId, topics });
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const c = committed.find((x) => x.topic === topic)?.partitions ?? [];
+    for (const e of ends) if (Number(c.find((x) => x.partition === e.partition)?.offset ?? -1) < Number(e.high)) return false;
+  }
+  return true;
+}
+
+/** Sum of committed offsets of the group over the raw topics: a progress measure. */
+export async function committedTotal(admin: Admin, prefix: string, groupId: string): Promise<number> {
+  const topics = [TOPICS.rawTrades, TOPICS.rawMarketData, TOPICS.rawOrderBook].map((t) => prefix + t);
+  const committed = await admin.fetchOffsets({ groupId, topics });
+  return committed.flatMap((t) => t.partitions).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+}
+
+/** Reads every committed record of a topic (stops after `idleMs` without new records). */
+export async function readAll(kafka: Kafka, prefix: string, topic: string, idleMs = 3000): Promise<Array<Record<string, unknown>>> {
+  const event = eventOfTopic(topic as never) as EventName;
+  const consumer = kafka.consumer({ groupId: `reader-${process.pid}-${Date.now()}-${Math.random()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  const rows: Array<Record<string, unknown>> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: prefix + topic, fromBeginning: true });
+  let last = Date.now();
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const r = decode(event, message.value);
+      if (!r.ok) throw new Error(`output on ${topic} does not decode: ${r.error.message}`);
+      rows.push(r.value as unknown as Record<string, unknown>);
+      last = Date.now();
+    },
+  });
+  const started = Date.now();
+  while (Date.now() - last < idleMs || (rows.length === 0 && Date.now() - started < 15_000)) await new Promise((r) => setTimeout(r, 200));
+  await consumer.disconnect();
+  return rows;
+}
