@@ -1,9 +1,9 @@
-import { Partitioners, type Kafka, type ProducerBatch, type ProducerConfig } from 'kafkajs';
+import { type Kafka, type ProducerBatch, type ProducerConfig } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { decode } from '@tickflow/schemas';
 import { MarketSimulator } from '../simulator/market-simulator';
 import type { SimEvent } from '../simulator/sim-event';
-import { MarketDataProducer, toKafkaMessage } from './market-data-producer';
+import { MarketDataProducer, deterministicPartitioner, toKafkaMessage } from './market-data-producer';
 
 const sim = new MarketSimulator({ seed: 11, bookEveryMs: 200, badShare: 0.2 });
 const events = [...sim.take(400)];
@@ -119,10 +119,10 @@ function fakeKafka(): { kafka: Kafka; config: ProducerConfig[]; calls: FakeCall[
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('MarketDataProducer', () => {
-  it('configures an idempotent, ordered producer with the murmur2 default partitioner', () => {
+  it('configures an idempotent, ordered producer with the deterministic murmur2 partitioner', () => {
     const f = fakeKafka();
     const p = new MarketDataProducer({ kafka: f.kafka, topicPrefix: 't1.' });
-    expect(f.config[0]).toMatchObject({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    expect(f.config[0]).toMatchObject({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: deterministicPartitioner });
     expect(p.topics).toEqual(['t1.raw.trades', 't1.raw.marketdata', 't1.raw.orderbook']);
   });
 
@@ -214,3 +214,15 @@ describe('MarketDataProducer', () => {
     expect(() => new MarketDataProducer({ kafka: f.kafka, format: 'xml' as 'json' })).toThrow(/format/);
   });
 });
+
+describe('deterministicPartitioner', () => {
+  it('places keyed records by key and unkeyed ones by a hash of their bytes, the same way every time', () => {
+    const partitionMetadata = Array.from({ length: 8 }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    const place = (key: string | null, value: string) => deterministicPartitioner()({ topic: 't', partitionMetadata, message: { key, value: Buffer.from(value) } });
+    expect(place('AAPL', 'x')).toBe(place('AAPL', 'y'));
+    const unkeyed = Array.from({ length: 50 }, (_, i) => place(null, `garbage-${i}`));
+    expect(Array.from({ length: 50 }, (_, i) => place(null, `garbage-${i}`))).toEqual(unkeyed);
+    expect(new Set(unkeyed).size).toBeGreaterThan(3);
+  });
+});
+

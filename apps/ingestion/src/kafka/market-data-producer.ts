@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka, type Message, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
+import { Partitioners, type ICustomPartitioner, type Kafka, type Message, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
 import { encode } from '@tickflow/schemas';
 import type { RawTopic, SimEvent } from '../simulator/sim-event';
 
@@ -131,7 +131,7 @@ export class MarketDataProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: deterministicPartitioner,
       ...(options.retry ? { retry: options.retry } : {}),
     });
   }
@@ -286,6 +286,16 @@ export function toKafkaMessage(event: ProducerEvent, format: WireFormat, previou
  * last year's tape while it is being read. The Kafka timestamp stays the producer's clock.
  */
 export const EVENT_TS_HEADER = 'event-ts';
+
+/**
+ * kafkajs's default (murmur2, Java-compatible) partitioner, except that a record without a key is
+ * placed by a hash of its bytes instead of round-robin: the same input then always lands on the same
+ * partitions, so a replay of a file (malformed lines included) is reproducible record for record.
+ */
+export const deterministicPartitioner: ICustomPartitioner = () => {
+  const byKey = Partitioners.DefaultPartitioner();
+  return (args) => byKey(args.message.key == null ? { ...args, message: { ...args.message, key: args.message.value as Buffer } } : args);
+};
 
 function typedMessage(symbol: string, eventTs: string, value: Buffer): Message {
   return { key: symbol, value, headers: { [EVENT_TS_HEADER]: eventTs } };
