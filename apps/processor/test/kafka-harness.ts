@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import { TOPICS } from '@tickflow/operators';
@@ -108,7 +108,11 @@ export function dlqSummary(rows: Array<Record<string, unknown>>): string[] {
 export function startProcessor(env: Record<string, string>): ChildProcess & { logs: string[] } {
   const child = spawn(process.execPath, [TICKFLOW_BIN, 'process', '--metrics-port', '0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }) as ChildProcess & { logs: string[] };
   child.logs = [];
-  child.stderr!.on('data', (d: Buffer) => child.logs.push(...d.toString().split('\n').filter(Boolean)));
+  const file = process.env.TICKFLOW_TEST_LOG_DIR ? join(process.env.TICKFLOW_TEST_LOG_DIR, `processor-${child.pid}.log`) : null;
+  child.stderr!.on('data', (d: Buffer) => {
+    child.logs.push(...d.toString().split('\n').filter(Boolean));
+    if (file) appendFileSync(file, d);
+  });
   return child;
 }
 

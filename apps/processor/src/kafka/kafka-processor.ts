@@ -253,7 +253,14 @@ export class KafkaProcessor {
         ? { transactionalId: taskId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, retry: { retries: 10 } }
         : { idempotent: true, maxInFlightRequests: 1, retry: { retries: 10 } },
     );
-    await producer.connect(); // InitProducerId: bumps the epoch, aborting the previous owner's open transaction
+    await producer.connect();
+    if (this.opts.exactlyOnce) {
+      // kafkajs sends InitProducerId lazily, at the first transaction. Do it now, before reading the
+      // committed offsets: it bumps the epoch (the previous owner's commits now fail) and makes the
+      // coordinator finish or abort that owner's open transaction first.
+      const fence = await producer.transaction();
+      await fence.abort();
+    }
     const epoch = await checkpointStore.claim(taskId);
     const committed = await this.settledCommittedOffsets(p, taskId);
     const task = new ProcessorTask(
