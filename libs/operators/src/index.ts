@@ -6,6 +6,7 @@ export * from './trade-deduplicator';
 export * from './trade-enricher';
 export * from './emit-context';
 export * from './executed-trade';
+export * from './ohlcv-accumulator';
 export * from './trade-aggregate-aggregator';
 export * from './micro-bar-aggregator';
 export * from './signal-calculator';

@@ -2,56 +2,23 @@ import type { WindowAggregator } from '@tickflow/stream';
 import type { MicroBar } from '@tickflow/schemas';
 import type { EmitContext } from './emit-context';
 import type { ExecutedTrade } from './executed-trade';
+import { addOhlcv, createOhlcv, type OhlcvAcc } from './ohlcv-accumulator';
 
 export const MICRO_BAR_MS = 1000;
 
-export interface MicroBarAcc {
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  value: number;
-  count: number;
-  firstTs: number;
-  lastTs: number;
-  maxIngestTs: number;
-}
+/** A 1 s bar's accumulator: OHLCV only. */
+export type MicroBarAcc = OhlcvAcc;
 
 /** 1 s micro-bars (seed 002): OHLC in event-time order with arrival order breaking ties, V, VWAP, count. */
 export class MicroBarAggregator implements WindowAggregator<ExecutedTrade, MicroBarAcc, MicroBar> {
   constructor(private readonly ctx: EmitContext) {}
 
   create(t: ExecutedTrade): MicroBarAcc {
-    return {
-      open: t.price,
-      high: t.price,
-      low: t.price,
-      close: t.price,
-      volume: t.quantity,
-      value: t.price * t.quantity,
-      count: 1,
-      firstTs: t.eventTsMs,
-      lastTs: t.eventTsMs,
-      maxIngestTs: t.ingestTsMs,
-    };
+    return createOhlcv(t);
   }
 
   add(acc: MicroBarAcc, t: ExecutedTrade): void {
-    if (t.price > acc.high) acc.high = t.price;
-    if (t.price < acc.low) acc.low = t.price;
-    if (t.eventTsMs < acc.firstTs) {
-      acc.firstTs = t.eventTsMs;
-      acc.open = t.price;
-    }
-    if (t.eventTsMs >= acc.lastTs) {
-      acc.lastTs = t.eventTsMs;
-      acc.close = t.price;
-    }
-    acc.volume += t.quantity;
-    acc.value += t.price * t.quantity;
-    acc.count++;
-    if (t.ingestTsMs > acc.maxIngestTs) acc.maxIngestTs = t.ingestTsMs;
+    addOhlcv(acc, t);
   }
 
   result(symbol: string, windowStartMs: number, windowEndMs: number, acc: MicroBarAcc, version: number): MicroBar {

@@ -2,6 +2,7 @@ import type { WindowAggregator } from '@tickflow/stream';
 import type { AggregateScope, AggregateWindowSize, TradeAggregate } from '@tickflow/schemas';
 import type { EmitContext } from './emit-context';
 import type { ExecutedTrade } from './executed-trade';
+import { addOhlcv, createOhlcv, type OhlcvAcc } from './ohlcv-accumulator';
 
 /** Window sizes of the trade aggregates (seed 000 job 2). */
 export const AGGREGATE_WINDOWS: ReadonlyArray<{ label: AggregateWindowSize; sizeMs: number }> = [
@@ -14,19 +15,10 @@ export const AGGREGATE_WINDOWS: ReadonlyArray<{ label: AggregateWindowSize; size
 export const VOLATILITY_ANOMALY_SWING = 0.02;
 
 /** Accumulator of one (key, window): plain data so task snapshots can serialise it. */
-export interface TradeAggregateAcc {
-  volume: number;
-  value: number;
-  count: number;
+/** Accumulator of one (key, window): OHLCV plus buy/sell counts; plain data for snapshots. */
+export interface TradeAggregateAcc extends OhlcvAcc {
   buys: number;
   sells: number;
-  high: number;
-  low: number;
-  open: number;
-  close: number;
-  firstTs: number;
-  lastTs: number;
-  maxIngestTs: number;
 }
 
 /**
@@ -42,39 +34,16 @@ export class TradeAggregateAggregator implements WindowAggregator<ExecutedTrade,
   ) {}
 
   create(t: ExecutedTrade): TradeAggregateAcc {
-    return {
-      volume: t.quantity,
-      value: t.price * t.quantity,
-      count: 1,
-      buys: t.isBuy ? 1 : 0,
-      sells: t.isBuy ? 0 : 1,
-      high: t.price,
-      low: t.price,
-      open: t.price,
-      close: t.price,
-      firstTs: t.eventTsMs,
-      lastTs: t.eventTsMs,
-      maxIngestTs: t.ingestTsMs,
-    };
+    const acc = createOhlcv(t) as TradeAggregateAcc;
+    acc.buys = t.isBuy ? 1 : 0;
+    acc.sells = t.isBuy ? 0 : 1;
+    return acc;
   }
 
   add(acc: TradeAggregateAcc, t: ExecutedTrade): void {
-    acc.volume += t.quantity;
-    acc.value += t.price * t.quantity;
-    acc.count++;
+    addOhlcv(acc, t);
     if (t.isBuy) acc.buys++;
     else acc.sells++;
-    if (t.price > acc.high) acc.high = t.price;
-    if (t.price < acc.low) acc.low = t.price;
-    if (t.eventTsMs < acc.firstTs) {
-      acc.firstTs = t.eventTsMs;
-      acc.open = t.price;
-    }
-    if (t.eventTsMs >= acc.lastTs) {
-      acc.lastTs = t.eventTsMs;
-      acc.close = t.price;
-    }
-    if (t.ingestTsMs > acc.maxIngestTs) acc.maxIngestTs = t.ingestTsMs;
   }
 
   result(key: string, windowStartMs: number, windowEndMs: number, acc: TradeAggregateAcc, version: number): TradeAggregate {
