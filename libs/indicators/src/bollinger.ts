@@ -1,3 +1,4 @@
+import { shiftedMoments } from './shifted-moments';
 import { IndicatorErrorCode, IndicatorRangeError } from './errors';
 import { MAX_PERIOD, StateReader, checkPeriod } from './validation';
 
@@ -117,29 +118,13 @@ export class Bollinger {
 
   /** Recomputes the shifted sums from the ring, oldest first, around a new reference. */
   private recompute(reference: number): void {
-    const n = this.period;
-    const start = this.count === n ? this.head : 0;
-    let sum = 0;
-    let sumSquares = 0;
-    let off = 0;
-    let peak = 0;
-    for (let i = 0; i < this.count; i++) {
-      const j = start + i;
-      const d = (this.ring[j < n ? j : j - n] as number) - reference;
-      if (d !== 0) {
-        const square = d * d;
-        sum += d;
-        sumSquares += square;
-        off++;
-        if (square > peak) peak = square;
-      }
-    }
+    const m = shiftedMoments(this.ring, this.count === this.period ? this.head : 0, this.count, reference);
     this.reference = reference;
-    this.sum = sum;
-    this.sumSquares = sumSquares;
-    this.offReference = off;
+    this.sum = m.sum;
+    this.sumSquares = m.sumSquares;
+    this.offReference = m.offReference;
     this.sinceRecompute = 0;
-    this.peakSquare = peak;
+    this.peakSquare = m.peakSquare;
   }
 
   get ready(): boolean {

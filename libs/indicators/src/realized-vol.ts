@@ -1,3 +1,4 @@
+import { shiftedMoments } from './shifted-moments';
 import {
   RECOMPUTE_EVERY_EVICTIONS,
   MAX_RING_CAPACITY,
@@ -214,29 +215,16 @@ export class RealizedVol {
 
   /** Exact sums from the ring, oldest first, shifted around the newest return. */
   private recompute(): void {
-    const mask = this.mask;
-    const ref = this.size > 0 ? (this.returnCol[(this.head + this.size - 1) & mask] as number) : 0;
-    let sum = 0;
-    let sumSquares = 0;
-    let off = 0;
-    let peak = 0;
-    for (let i = 0, j = this.head; i < this.size; i++, j = (j + 1) & mask) {
-      const d = (this.returnCol[j] as number) - ref;
-      if (d !== 0) {
-        const square = d * d;
-        sum += d;
-        sumSquares += square;
-        off++;
-        if (square > peak) peak = square;
-      }
-    }
+    const ref = this.size > 0 ? (this.returnCol[(this.head + this.size - 1) & this.mask] as number) : 0;
+    const m = shiftedMoments(this.returnCol, this.head, this.size, ref);
     this.reference = ref;
-    this.sum = sum;
-    this.sumSquares = sumSquares;
-    this.offReference = off;
+    this.sum = m.sum;
+    this.sumSquares = m.sumSquares;
+    this.offReference = m.offReference;
     this.evictionsSinceRecompute = 0;
-    this.peakSquare = peak;
+    this.peakSquare = m.peakSquare;
   }
+
 
   toState(): RealizedVolState {
     const tsMs: number[] = [];
