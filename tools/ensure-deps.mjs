@@ -18,3 +18,6 @@ if (stale) {
   // the lock just the same and leaves it unchanged when it is in sync.
   execSync('npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }
+// Our fixes to installed dependencies (idempotent; cheap when already applied).
+const { applyPatches } = await import('./patch-deps.mjs');
+applyPatches();
