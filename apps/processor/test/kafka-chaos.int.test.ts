@@ -3,7 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { runIngest } from '@tickflow/ingestion';
 import { TOPICS } from '@tickflow/operators';
 import { encode, type RawTrade } from '@tickflow/schemas';
-import { caughtUp, committedTotal, createTopics, ensureServices, kafkaClient, produce, readAll, startProcessor, stopProcessor, type TapeRecord } from '../kafka-harness';
+import { caughtUp, committedTotal, createTopics, ensureServices, kafkaClient, produce, readAll, startProcessor, stopProcessor, type TapeRecord } from './kafka-harness';
 
 /**
  * The exactly-once invariant (design §3), checked the way Kafka's own EOS system tests do it: the
