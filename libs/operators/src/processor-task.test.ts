@@ -92,6 +92,22 @@ describe('ProcessorTask routing and DLQ', () => {
 });
 
 describe('ProcessorTask windows', () => {
+  it('sends provisional bars (throttled per symbol, event time) to the live topic only, never to the final bars', () => {
+    const { sink, task } = newTask({ provisionalBarIntervalMs: 250 });
+    const s = MIN0;
+    task.processTrade(trade(1, s + 100, 10), pos());
+    task.processTrade(trade(2, s + 200, 12), pos()); // within 250 ms of the last update: throttled
+    task.processTrade(trade(3, s + 400, 9), pos());
+    const live = sink.on(TOPICS.liveBars);
+    expect(live.map((b) => [b['window_start'], b['close'], b['count'], b['is_final']])).toEqual([
+      [s, 10, 1, false],
+      [s, 9, 3, false],
+    ]);
+    expect(sink.on(TOPICS.bars1s)).toHaveLength(0);
+    task.endOfInput();
+    expect(sink.on(TOPICS.bars1s).every((b) => b['is_final'] === true)).toBe(true);
+  });
+
   it('closes a 1 s bar when the watermark (max − 2 s) passes its end; no bar for a quiet second', () => {
     const { sink, task } = newTask();
     const s = MIN0;

@@ -419,7 +419,7 @@ export class ProcessorTask {
     const acc = this.bars.peek(symbol, start);
     if (!acc) return;
     this.lastProvisionalTs.set(symbol, ts);
-    this.out(TOPICS.bars1s, symbol, toMicroBar(symbol, start, start + MICRO_BAR_MS, acc, 0, false, this.ctx.seq));
+    this.out(TOPICS.liveBars, symbol, toMicroBar(symbol, start, start + MICRO_BAR_MS, acc, 0, false, this.ctx.seq));
   }
 
   private fireDue(): void {

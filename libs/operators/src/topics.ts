@@ -14,6 +14,8 @@ export const TOPICS = {
   bars1s: 'ta.bars.1s.v1',
   signals: 'ta.signals.v1',
   status: 'ta.status.v1',
+  /** Provisional (is_final=false) bar updates for dashboards: sent outside transactions, never stored. */
+  liveBars: 'ta.live.v1',
   priceAlerts: 'alerts.price-movement',
   dlqDeserialization: 'dlq.deserialization',
   dlqUnroutable: 'dlq.trades.unroutable',

@@ -11,6 +11,7 @@ const EVENT_OF_TOPIC: Partial<Record<TopicName, EventName>> = {
   [TOPICS.tradeAggregates]: 'TradeAggregate',
   [TOPICS.orderBookMetrics]: 'OrderBookMetrics',
   [TOPICS.bars1s]: 'MicroBar',
+  [TOPICS.liveBars]: 'MicroBar',
   [TOPICS.signals]: 'Signal',
   [TOPICS.status]: 'StatusHeartbeat',
   [TOPICS.priceAlerts]: 'PriceAlert',
