@@ -105,8 +105,8 @@ export function dlqSummary(rows: Array<Record<string, unknown>>): string[] {
 }
 
 /** `tickflow process` as a child process; stderr (JSON logs) is kept for diagnosis. */
-export function startProcessor(env: Record<string, string>): ChildProcess & { logs: string[] } {
-  const child = spawn(process.execPath, [TICKFLOW_BIN, 'process', '--metrics-port', '0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }) as ChildProcess & { logs: string[] };
+export function startProcessor(env: Record<string, string>, extraArgs: readonly string[] = []): ChildProcess & { logs: string[] } {
+  const child = spawn(process.execPath, [TICKFLOW_BIN, 'process', '--metrics-port', '0', ...extraArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }) as ChildProcess & { logs: string[] };
   child.logs = [];
   const file = process.env.TICKFLOW_TEST_LOG_DIR ? join(process.env.TICKFLOW_TEST_LOG_DIR, `processor-${child.pid}.log`) : null;
   child.stderr!.on('data', (d: Buffer) => {

@@ -92,6 +92,17 @@ describe('ProcessorTask routing and DLQ', () => {
 });
 
 describe('ProcessorTask windows', () => {
+  it('cuts an oversized original in its DLQ record and says so, so the record still fits the DLQ topic', () => {
+    const { sink, task } = newTask({ maxDlqOriginalBytes: 1000 });
+    const huge = line(trade(9, T0, 100, { symbol: 'A'.repeat(5000) }));
+    task.processRaw(TOPICS.rawTrades, huge, pos());
+    const [d] = sink.on(TOPICS.dlqValidation);
+    expect(d).toMatchObject({ error_type: 'BUSINESS_RULE_VIOLATION' });
+    expect(Buffer.from(d!['original'] as Uint8Array)).toEqual(Buffer.from(huge).subarray(0, 1000));
+    expect(d!['error_message']).toContain(`first 1000 of ${huge.byteLength} bytes kept`);
+    expect((d!['error_message'] as string).length).toBeLessThan(2200);
+  });
+
   it('sends provisional bars (throttled per symbol, event time) to the live topic only, never to the final bars', () => {
     const { sink, task } = newTask({ provisionalBarIntervalMs: 250 });
     const s = MIN0;

@@ -20,7 +20,7 @@ import { PriceAlertDetector, type PriceAlertOptions } from './price-alert-detect
 import { SignalCalculator, DEFAULT_SIGNALS, type QuoteTop, type SignalCalculatorOptions } from './signal-calculator';
 import { AGGREGATE_WINDOWS, TradeAggregateAggregator, type TradeAggregateAcc } from './trade-aggregate-aggregator';
 import { TradeDeduplicator, DEFAULT_DEDUP, type TradeDeduplicatorOptions } from './trade-deduplicator';
-import { TradeEnricher } from './trade-enricher';
+import { TradeEnricher, hasUnknownSymbol } from './trade-enricher';
 import { isExecution, routeTrade } from './trade-router';
 import { validateBook, validateQuote, validateTrade } from './trade-validator';
 import { DEFAULT_VALIDATION, type ValidationOptions } from './validation-rules';
@@ -46,6 +46,12 @@ export interface ProcessorTaskOptions {
   provisionalBarIntervalMs: number;
   /** Reference data loaded at start; updates arrive through `reference.symbols`. */
   reference: ReferenceSymbol[];
+  /**
+   * A DLQ record keeps at most this many bytes of the rejected original (the rest is cut and the cut
+   * noted in `error_message`): a record near the broker's message limit must still fit into its DLQ
+   * record, or its partition could never commit past it. @defaultValue 524_288
+   */
+  maxDlqOriginalBytes: number;
   validation: ValidationOptions;
   dedup: TradeDeduplicatorOptions;
   alerts: Partial<PriceAlertOptions>;
@@ -62,6 +68,7 @@ export const DEFAULT_TASK_OPTIONS: Readonly<ProcessorTaskOptions> = Object.freez
   idleTimeoutMs: 0,
   provisionalBarIntervalMs: 0,
   reference: [],
+  maxDlqOriginalBytes: 524_288,
   validation: DEFAULT_VALIDATION,
   dedup: DEFAULT_DEDUP,
   alerts: {},
@@ -350,7 +357,7 @@ export class ProcessorTask {
     if (!isExecution(t.status)) return;
 
     const enriched = this.enricher.enrich(t);
-    if (enriched.sector === 'UNKNOWN' && enriched.company_name === 'UNKNOWN') this.counters.unknownSymbols++;
+    if (hasUnknownSymbol(enriched)) this.counters.unknownSymbols++;
     this.out(TOPICS.enrichedTrades, t.order_id, enriched);
 
     const exec: ExecutedTrade = { price: t.price, quantity: t.quantity, isBuy: t.side === 'BUY', eventTsMs: ts, ingestTsMs: t.ingest_ts };
@@ -468,10 +475,20 @@ export class ProcessorTask {
   }
 
   private dlq(topic: TopicName, r: Pick<DlqRecord, 'error_type' | 'error_code' | 'error_message' | 'original' | 'attempted_id'>, pos: RecordPosition, failedAt: number): void {
-    const record: DlqRecord = { ...r, source_topic: pos.topic, source_partition: pos.partition, source_offset: String(pos.offset), failed_at: failedAt };
+    const max = this.opts.maxDlqOriginalBytes;
+    let message = r.error_message.length > MAX_DLQ_MESSAGE_CHARS ? `${r.error_message.slice(0, MAX_DLQ_MESSAGE_CHARS)}…` : r.error_message;
+    let original = r.original;
+    if (original.byteLength > max) {
+      message += ` [original truncated: first ${max} of ${original.byteLength} bytes kept]`;
+      original = original.subarray(0, max);
+    }
+    const record: DlqRecord = { ...r, error_message: message, original, source_topic: pos.topic, source_partition: pos.partition, source_offset: String(pos.offset), failed_at: failedAt };
     this.out(topic, r.attempted_id, record);
   }
 }
+
+/** Error messages can quote the offending value; keep DLQ records small whatever the input. */
+const MAX_DLQ_MESSAGE_CHARS = 2048;
 
 function toBytes(original: Uint8Array | object): Uint8Array {
   return original instanceof Uint8Array ? original : Buffer.from(JSON.stringify(original));

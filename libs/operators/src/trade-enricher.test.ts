@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TradeEnricher } from './trade-enricher';
+import { TradeEnricher, hasUnknownSymbol } from './trade-enricher';
 import { sampleTrade } from './test-fixtures';
 
 const apple = { symbol: 'AAPL', company_name: 'Apple Inc.', sector: 'Technology', industry: 'Consumer Electronics', market_cap_tier: 'MEGA', exchange: 'NASDAQ', updated_at: 10 };
@@ -8,13 +8,13 @@ describe('TradeEnricher', () => {
   it('adds reference fields to known symbols', () => {
     const e = new TradeEnricher([apple]);
     expect(e.enrich(sampleTrade())).toMatchObject({ trade_id: 'T-001', company_name: 'Apple Inc.', sector: 'Technology', industry: 'Consumer Electronics', market_cap_tier: 'MEGA', listed_exchange: 'NASDAQ' });
-    expect(e.unknownSymbolCount).toBe(0);
+    expect(hasUnknownSymbol(e.enrich(sampleTrade()))).toBe(false);
   });
 
-  it('marks unknown symbols UNKNOWN and counts them', () => {
+  it('marks unknown symbols UNKNOWN', () => {
     const e = new TradeEnricher([apple]);
     expect(e.enrich(sampleTrade({ symbol: 'ZZZ' }))).toMatchObject({ company_name: 'UNKNOWN', sector: 'UNKNOWN', listed_exchange: 'UNKNOWN' });
-    expect(e.unknownSymbolCount).toBe(1);
+    expect(hasUnknownSymbol(e.enrich(sampleTrade({ symbol: 'ZZZ' })))).toBe(true);
   });
 
   it('applies broadcast updates, ignoring older ones', () => {

@@ -2,6 +2,11 @@ import type { EnrichedTrade, RawTrade, ReferenceSymbol } from '@tickflow/schemas
 
 export const UNKNOWN = 'UNKNOWN';
 
+/** True when a trade was enriched without reference data (its symbol is not known). */
+export function hasUnknownSymbol(t: Pick<EnrichedTrade, 'company_name' | 'sector'>): boolean {
+  return t.company_name === UNKNOWN && t.sector === UNKNOWN;
+}
+
 /**
  * Joins filled trades with reference data (seed 000 job 5). Reference data is broadcast: every task
  * holds all of it, and updates (from `reference.symbols`) replace a symbol's entry; an older update
@@ -9,8 +14,6 @@ export const UNKNOWN = 'UNKNOWN';
  */
 export class TradeEnricher {
   private readonly bySymbol = new Map<string, ReferenceSymbol>();
-  /** Trades enriched with UNKNOWN fields because their symbol has no reference data. */
-  unknownSymbolCount = 0;
 
   constructor(reference: Iterable<ReferenceSymbol> = []) {
     for (const ref of reference) this.upsert(ref);
@@ -32,7 +35,6 @@ export class TradeEnricher {
 
   enrich(t: RawTrade): EnrichedTrade {
     const ref = this.bySymbol.get(t.symbol);
-    if (!ref) this.unknownSymbolCount++;
     // An explicit literal, not `{ ...t }`: spreading a decoded record copies through the generic
     // path and was a third of the whole topology's time; a literal gets one stable hidden class.
     return {

@@ -1,6 +1,6 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
-import { ProcessorTask, RAW_TOPICS, TOPICS, type OutputSink, type ProcessorTaskOptions, type RawTopic, type TopicName } from '@tickflow/operators';
-import type { ReferenceSymbol } from '@tickflow/schemas';
+import { ProcessorTask, RAW_TOPICS, TOPICS, hasUnknownSymbol, type OutputSink, type ProcessorTaskOptions, type RawTopic, type TopicName } from '@tickflow/operators';
+import { decode, type EnrichedTrade, type ReferenceSymbol } from '@tickflow/schemas';
 import { CheckpointError, offsetsTag, type CheckpointStore } from '../checkpoint/checkpoint-store';
 import { CoPartitionAssigner } from './co-partition-assigner';
 import { InputMerger, type InputRecord } from './input-merger';
@@ -29,7 +29,27 @@ export interface KafkaProcessorOptions {
   /** Observability hooks (metrics). */
   onCheckpoint?: (taskId: string, ms: number, bytes: number) => void;
   onOutputs?: (topic: string, n: number) => void;
+  /** Called once per committed checkpoint with what it carried (DLQ error types, alert severities…). */
+  onCommitted?: (taskId: string, tally: CheckpointTally) => void;
+  /** Called per fetched batch: records taken, and records still behind the partition's high watermark. */
+  onFetched?: (topic: string, partition: number, records: number, lag: number) => void;
+  /** A checkpoint failed; `fenced` = a newer owner took the task over (expected after rebalances). */
+  onCheckpointFailed?: (taskId: string, fenced: boolean) => void;
 }
+
+/** What one committed checkpoint carried, for metrics: counts per topic, DLQ error type and alert severity. */
+export interface CheckpointTally {
+  /** `topic error_type` → count. */
+  dlq: Map<string, number>;
+  /** severity → count. */
+  alerts: Map<string, number>;
+  /** Enriched trades whose symbol had no reference data. */
+  unknownSymbols: number;
+}
+
+/** Outputs that bypass the checkpoint transaction (live dashboards; they may repeat after a crash). */
+const LIVE_TOPICS: ReadonlySet<TopicName> = new Set([TOPICS.liveBars]);
+const DLQ_TOPICS: ReadonlySet<TopicName> = new Set([TOPICS.dlqDeserialization, TOPICS.dlqUnroutable, TOPICS.dlqValidation, TOPICS.dlqProcessingErrors, TOPICS.dlqLateEvents]);
 
 const INPUTS: readonly RawTopic[] = RAW_TOPICS;
 /** Pause an input whose queue runs this far ahead of the others; resume below the low mark. */
@@ -39,6 +59,7 @@ const RESUME_AT = 5_000;
 /** One task: the topology for partition p of every raw topic, its buffered outputs and its producer. */
 class PartitionTask {
   outputs = new Map<TopicName, Message[]>();
+  tally = emptyTally();
   buffered = 0;
   /** The checkpoint in progress: at most one per task, since a task has one transactional producer. */
   checkpointing: Promise<void> | null = null;
@@ -72,6 +93,13 @@ export class KafkaProcessor {
   private readonly initializing = new Map<number, Promise<PartitionTask | null>>();
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
+  /** Non-transactional producer for LIVE_TOPICS, flushed after every fetched batch and tick. */
+  private liveProducer: Producer | null = null;
+  private live = new Map<string, Message[]>();
+  private liveFlush: Promise<void> | null = null;
+  /** Reference data as last seen on `reference.symbols`, applied to tasks created later too. */
+  private readonly reference = new Map<string, ReferenceSymbol>();
+  private referenceConsumer: Consumer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
 
@@ -79,8 +107,12 @@ export class KafkaProcessor {
 
   async start(): Promise<void> {
     const { kafka, groupId } = this.opts;
+    for (const r of this.opts.reference) this.reference.set(r.symbol, r);
     this.admin = kafka.admin();
     await this.admin.connect();
+    this.liveProducer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 3 } });
+    await this.liveProducer.connect();
+    await this.followReference();
     this.consumer = kafka.consumer({
       groupId,
       partitionAssigners: [CoPartitionAssigner],
@@ -115,12 +147,71 @@ export class KafkaProcessor {
       await t.producer.disconnect().catch(() => undefined);
     }
     this.tasks.clear();
+    await this.flushLive();
+    await this.liveProducer?.disconnect();
+    await this.referenceConsumer?.disconnect();
     await this.consumer?.disconnect();
     await this.admin?.disconnect();
   }
 
+  /**
+   * Broadcast input (design §2): every instance reads all of the compacted `reference.symbols` with a
+   * group of its own and applies each update to every task it owns, and to tasks it creates later.
+   * Reference updates take effect in processing time, as Flink's broadcast state does: a replay of the
+   * raw topics gives the same enrichment only when the reference data has not changed in between.
+   */
+  private async followReference(): Promise<void> {
+    const topic = this.physical(TOPICS.referenceSymbols);
+    const existing = await this.admin!.listTopics();
+    if (!existing.includes(topic)) {
+      this.opts.log('warn', 'reference topic missing; enriching from the loaded reference only', { topic });
+      return;
+    }
+    // Like a global table: read what the topic holds now before any task starts, then follow it.
+    const ends = new Map((await this.admin!.fetchTopicOffsets(topic)).filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]));
+    let loaded!: () => void;
+    const bootstrapped = new Promise<void>((resolve) => (loaded = resolve));
+    if (ends.size === 0) loaded();
+    const consumer = this.opts.kafka.consumer({ groupId: `${this.opts.groupId}.reference.${process.pid}.${Date.now()}`, maxWaitTimeInMs: 200 });
+    this.referenceConsumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const end = ends.get(batch.partition);
+        if (end !== undefined && Number(batch.lastOffset()) + 1 >= end) {
+          ends.delete(batch.partition);
+          if (ends.size === 0) loaded();
+        }
+        const applied: string[] = [];
+        for (const message of batch.messages) {
+          if (!message.value) continue; // a tombstone: reference entries are replaced, never deleted
+          const r = decode('ReferenceSymbol', message.value);
+          if (!r.ok) {
+            this.opts.log('warn', 'reference update rejected', { topic, partition: batch.partition, offset: message.offset, error: r.error.message });
+            continue;
+          }
+          // Plain data: avsc decodes into class instances, which task snapshots refuse.
+          const update: ReferenceSymbol = { ...r.value };
+          this.reference.set(update.symbol, update);
+          for (const t of this.tasks.values()) t.task.upsertReference(update);
+          applied.push(update.symbol);
+        }
+        if (applied.length > 0) this.opts.log('info', 'reference updates applied', { count: applied.length, symbols: applied.slice(0, 10) });
+      },
+    });
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000).unref());
+    if ((await Promise.race([bootstrapped, timeout])) === 'timeout') this.opts.log('warn', 'reference topic not fully read after 30 s; starting tasks anyway', { topic });
+  }
+
   get taskCount(): number {
     return this.tasks.size;
+  }
+
+  /** Event-time watermark per owned task (ms; 0 before the first trade). */
+  watermarks(): Array<{ taskId: string; watermarkMs: number }> {
+    return [...this.tasks.values()].map((t) => ({ taskId: t.taskId, watermarkMs: t.task.watermarkMs }));
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -140,12 +231,14 @@ export class KafkaProcessor {
     }
     const last = Number(batch.lastOffset());
     t.merger.push(input, records, last + 1 >= Number(batch.highWatermark));
+    this.opts.onFetched?.(INPUTS[input]!, batch.partition, records.length, Math.max(0, Number(batch.highWatermark) - last - 1));
     resolveOffset(batch.lastOffset());
     this.process(t);
     if (t.merger.queued(input) > PAUSE_AT && !t.paused[input]) {
       t.paused[input] = true;
       this.consumer!.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
     }
+    void this.flushLive();
     if (t.buffered >= this.opts.maxBufferedOutputs || Date.now() - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) await this.checkpointOrDrop(t);
     await heartbeat();
   }
@@ -164,6 +257,26 @@ export class KafkaProcessor {
       this.process(t);
       if (t.buffered > 0 && !t.checkpointing && now - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) await this.checkpointOrDrop(t);
     }
+    void this.flushLive();
+  }
+
+  /** Sends the live updates gathered so far (one request at a time; failures are logged, not retried). */
+  private flushLive(): Promise<void> {
+    if (this.liveFlush || this.live.size === 0 || !this.liveProducer) return this.liveFlush ?? Promise.resolve();
+    const batch = this.live;
+    this.live = new Map();
+    const topicMessages = [...batch].map(([topic, messages]) => ({ topic, messages }));
+    this.liveFlush = this.liveProducer
+      .sendBatch({ topicMessages, acks: 1 })
+      .then(
+        () => undefined,
+        (err: unknown) => this.opts.log('warn', 'live updates dropped', { error: err instanceof Error ? err.message : String(err) }),
+      )
+      .finally(() => {
+        this.liveFlush = null;
+        if (this.live.size > 0) void this.flushLive();
+      });
+    return this.liveFlush;
   }
 
   private process(t: PartitionTask): void {
@@ -182,6 +295,7 @@ export class KafkaProcessor {
       await this.checkpoint(t);
     } catch (err) {
       const fenced = isFencing(err);
+      this.opts.onCheckpointFailed?.(t.taskId, fenced);
       this.opts.log(fenced ? 'warn' : 'error', fenced ? 'task fenced by a newer owner; dropping it' : 'checkpoint failed; rebuilding the task from its last commit', {
         task: t.taskId,
         error: err instanceof Error ? err.message : String(err),
@@ -209,7 +323,9 @@ export class KafkaProcessor {
     const offsets = [...t.merger.nextOffsets];
     const bytes = t.task.snapshot();
     const outputs = t.outputs;
+    const tally = t.tally;
     t.outputs = new Map();
+    t.tally = emptyTally();
     t.buffered = 0;
     await this.opts.checkpointStore.save(t.taskId, t.epoch, offsets, bytes);
     const batches = chunkBySize(outputs, (t) => this.physical(t));
@@ -229,6 +345,7 @@ export class KafkaProcessor {
       await this.consumer!.commitOffsets(offsetsPayload.map((o) => ({ topic: o.topic, partition: t.partition, offset: o.partitions[0]!.offset })));
     }
     for (const [topic, messages] of outputs) this.opts.onOutputs?.(topic, messages.length);
+    this.opts.onCommitted?.(t.taskId, tally);
     t.lastCheckpointMs = Date.now();
     this.opts.onCheckpoint?.(t.taskId, performance.now() - started, bytes.byteLength);
   }
@@ -267,7 +384,7 @@ export class KafkaProcessor {
       {
         emit: (topic, key, value) => this.buffer(p, topic, key, value),
       } satisfies OutputSink,
-      { taskId, reference: this.opts.reference, ...this.opts.taskOptions },
+      { taskId, reference: [...this.reference.values()], ...this.opts.taskOptions },
     );
     const start = committed.map((c, i) => (c >= 0 ? c : this.lowWatermarks.get(`${INPUTS[i]}:${p}`) ?? 0));
     if (committed.some((c) => c >= 0)) {
@@ -280,6 +397,8 @@ export class KafkaProcessor {
         );
       }
       task.restore(bytes);
+      // The snapshot holds the reference data of its time; updates seen since are newer (by updated_at).
+      for (const r of this.reference.values()) task.upsertReference(r);
     }
     const merger = new InputMerger(INPUTS, start);
     const highs = await Promise.all(INPUTS.map((topic) => this.admin!.fetchTopicOffsets(this.physical(topic))));
@@ -340,13 +459,24 @@ export class KafkaProcessor {
   private buffer(p: number, topic: TopicName, key: string | null, value: object): void {
     const t = this.tasks.get(p);
     if (!t) return;
-    let list = t.outputs.get(topic);
-    if (!list) t.outputs.set(topic, (list = []));
-    const event = value as { event_ts?: number };
+    const event = value as { event_ts?: number; error_type?: string; severity?: string };
     // Event time in a header, not the Kafka timestamp: time-based retention would delete outputs of
     // a replayed historical tape at once.
-    list.push({ key, value: encodeOutput(topic, value), headers: event.event_ts !== undefined ? { [EVENT_TS_HEADER]: String(event.event_ts) } : {} });
+    const message: Message = { key, value: encodeOutput(topic, value), headers: event.event_ts !== undefined ? { [EVENT_TS_HEADER]: String(event.event_ts) } : {} };
+    if (LIVE_TOPICS.has(topic)) {
+      const physical = this.physical(topic);
+      let live = this.live.get(physical);
+      if (!live) this.live.set(physical, (live = []));
+      live.push(message);
+      return;
+    }
+    let list = t.outputs.get(topic);
+    if (!list) t.outputs.set(topic, (list = []));
+    list.push(message);
     t.buffered++;
+    if (DLQ_TOPICS.has(topic)) increment(t.tally.dlq, `${topic} ${event.error_type ?? 'UNKNOWN'}`);
+    else if (topic === TOPICS.priceAlerts) increment(t.tally.alerts, event.severity ?? 'UNKNOWN');
+    else if (topic === TOPICS.enrichedTrades && hasUnknownSymbol(value as EnrichedTrade)) t.tally.unknownSymbols++;
   }
 
   private async dropTask(p: number, why: string): Promise<void> {
@@ -398,6 +528,14 @@ function chunkBySize(outputs: Map<TopicName, Message[]>, physical: (t: string) =
   const nonEmpty = call.filter((c) => c.messages.length > 0);
   if (nonEmpty.length > 0) calls.push(nonEmpty);
   return calls.map((c) => c.filter((x) => x.messages.length > 0)).filter((c) => c.length > 0);
+}
+
+function emptyTally(): CheckpointTally {
+  return { dlq: new Map(), alerts: new Map(), unknownSymbols: 0 };
+}
+
+function increment(m: Map<string, number>, key: string): void {
+  m.set(key, (m.get(key) ?? 0) + 1);
 }
 
 /** Header carrying a record's event time (ms); producers set it, the Kafka timestamp is their clock. */

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ConfigError, intSetting, stringSetting } from '@tickflow/config';
 import { RedisCheckpointStore } from '../checkpoint/redis-checkpoint-store';
 import { loadReference } from '../reference/load-reference';
 import { KafkaProcessor } from './kafka-processor';
+import { ProcessorMetrics } from './processor-metrics';
 
 export const PROCESS_USAGE = `Usage: tickflow process [options]
 
@@ -21,7 +21,10 @@ transaction per checkpoint, task state checkpointed to Redis. SIGTERM drains and
   --metrics-port N       Prometheus /metrics port, 0 = off (env TICKFLOW_METRICS_PORT, default 9464)
   --session-timeout-ms N consumer-group session timeout: how long a dead instance holds its
                          partitions (env TICKFLOW_SESSION_TIMEOUT_MS, default 10000, min 6000)
-  --reference FILE       reference symbols .csv/.parquet (env TICKFLOW_REFERENCE, default built-in)
+  --reference FILE       reference symbols .csv/.parquet (env TICKFLOW_REFERENCE, default built-in);
+                         updates then arrive on reference.symbols
+  --provisional-ms N     provisional bar updates on ta.live.v1 at most every N ms of event time
+                         per symbol, 0 = off (env TICKFLOW_PROVISIONAL_MS, default 250)
   --at-least-once        no transactions (benchmark baseline; outputs may repeat after a crash)`;
 
 function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
@@ -40,6 +43,7 @@ export async function processCommand(args: string[]): Promise<number> {
       'metrics-port': { type: 'string' },
       'session-timeout-ms': { type: 'string' },
       reference: { type: 'string' },
+      'provisional-ms': { type: 'string' },
       'at-least-once': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -61,14 +65,10 @@ export async function processCommand(args: string[]): Promise<number> {
   const checkpointIntervalMs = intSetting({ flag: 'checkpoint-ms', env: 'TICKFLOW_CHECKPOINT_MS' }, values, env, { default: 10_000, min: 50, max: 600_000 });
   const sessionTimeoutMs = intSetting({ flag: 'session-timeout-ms', env: 'TICKFLOW_SESSION_TIMEOUT_MS' }, values, env, { default: 10_000, min: 6_000, max: 300_000 });
   const metricsPort = intSetting({ flag: 'metrics-port', env: 'TICKFLOW_METRICS_PORT' }, values, env, { default: 9464, min: 0, max: 65_535 });
+  const provisionalBarIntervalMs = intSetting({ flag: 'provisional-ms', env: 'TICKFLOW_PROVISIONAL_MS' }, values, env, { default: 250, min: 0, max: 60_000 });
   const referencePath = stringSetting({ flag: 'reference', env: 'TICKFLOW_REFERENCE' }, values, env);
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const recordsOut = new Counter({ name: 'tickflow_records_out_total', help: 'Output records committed, by topic', labelNames: ['topic'], registers: [registry] });
-  const checkpointSeconds = new Histogram({ name: 'tickflow_checkpoint_duration_seconds', help: 'Snapshot + transaction commit time per task checkpoint', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] });
-  const checkpointBytes = new Gauge({ name: 'tickflow_checkpoint_size_bytes', help: 'Size of the last task snapshot', labelNames: ['task'], registers: [registry] });
-  const tasks = new Gauge({ name: 'tickflow_tasks', help: 'Tasks (partitions) owned by this instance', registers: [registry] });
+  const metrics = new ProcessorMetrics();
 
   const kafka = new Kafka({ clientId: `tickflow-processor-${process.pid}`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } });
   const checkpointStore = new RedisCheckpointStore({ url: redisUrl });
@@ -84,19 +84,15 @@ export async function processCommand(args: string[]): Promise<number> {
     heartbeatIntervalMs: checkpointIntervalMs,
     sessionTimeoutMs,
     log,
-    onCheckpoint: (task, ms, bytes) => {
-      checkpointSeconds.observe(ms / 1000);
-      checkpointBytes.set({ task }, bytes);
-    },
-    onOutputs: (topic, n) => recordsOut.inc({ topic }, n),
+    taskOptions: { provisionalBarIntervalMs },
+    ...metrics.hooks(),
   });
 
   let server: Server | null = null;
   if (metricsPort > 0) {
     server = createServer((req, res) => {
       if (req.url === '/metrics') {
-        tasks.set(processor.taskCount);
-        void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+        void metrics.scrape(processor).then(({ contentType, text }) => res.writeHead(200, { 'content-type': contentType }).end(text));
       } else if (req.url === '/healthz') res.writeHead(200).end('ok');
       else res.writeHead(404).end();
     }).listen(metricsPort, '127.0.0.1');
