@@ -434,18 +434,32 @@ export class KafkaProcessor {
     return committed;
   }
 
+  /**
+   * The group's committed offsets for partition p of each input (-1 = none). kafkajs' admin does not
+   * retry offset fetches; right after a broker restart the group coordinator moves and the first
+   * answers are NOT_COORDINATOR and the like, so retriable errors are retried here with backoff.
+   */
   private async committedOffsets(p: number): Promise<number[]> {
-    const fetched = await this.admin!.fetchOffsets({ groupId: this.opts.groupId, topics: INPUTS.map((t) => this.physical(t)) });
-    const out: number[] = [];
-    for (const topic of INPUTS) {
-      const entry = fetched.find((f) => f.topic === this.physical(topic))?.partitions.find((x) => x.partition === p);
-      out.push(entry ? Number(entry.offset) : -1);
-      if (!entry || Number(entry.offset) < 0) {
-        const offsets = await this.admin!.fetchTopicOffsets(this.physical(topic));
-        this.lowWatermarks.set(`${topic}:${p}`, Number(offsets.find((x) => x.partition === p)?.low ?? 0));
+    const topics = INPUTS.map((t) => this.physical(t));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const fetched = await this.admin!.fetchOffsets({ groupId: this.opts.groupId, topics });
+        const out: number[] = [];
+        for (const topic of INPUTS) {
+          const entry = fetched.find((f) => f.topic === this.physical(topic))?.partitions.find((x) => x.partition === p);
+          out.push(entry ? Number(entry.offset) : -1);
+          if (!entry || Number(entry.offset) < 0) {
+            const offsets = await this.admin!.fetchTopicOffsets(this.physical(topic));
+            this.lowWatermarks.set(`${topic}:${p}`, Number(offsets.find((x) => x.partition === p)?.low ?? 0));
+          }
+        }
+        return out;
+      } catch (err) {
+        if (this.stopping || !isRetriable(err) || attempt >= 30) throw err;
+        this.opts.log('warn', 'fetching committed offsets failed; retrying', { partition: p, attempt, error: err instanceof Error ? err.message : String(err) });
+        await new Promise((r) => setTimeout(r, Math.min(200 * attempt, 2000)));
       }
     }
-    return out;
   }
 
   private physical(topic: string): string {
@@ -490,12 +504,30 @@ export class KafkaProcessor {
 
   private seekToCommitted(p: number): void {
     // The next batch of any input re-creates the task from the last commit; make sure one comes.
-    void this.committedOffsets(p).then((committed) => {
-      committed.forEach((c, i) => {
-        const offset = c >= 0 ? c : this.lowWatermarks.get(`${INPUTS[i]}:${p}`) ?? 0;
-        this.consumer?.seek({ topic: this.physical(INPUTS[i]!), partition: p, offset: String(offset) });
-      });
-    });
+    this.committedOffsets(p).then(
+      (committed) => {
+        committed.forEach((c, i) => {
+          const offset = c >= 0 ? c : this.lowWatermarks.get(`${INPUTS[i]}:${p}`) ?? 0;
+          this.consumer?.seek({ topic: this.physical(INPUTS[i]!), partition: p, offset: String(offset) });
+        });
+      },
+      (err: unknown) => {
+        if (this.stopping) return;
+        // Without the seek, the fetch position may be past the last commit: leave the group's
+        // assignment to a rejoin, which restarts every task from its commit.
+        this.opts.log('error', 'could not read committed offsets to rebuild a task; rejoining the group', { partition: p, error: err instanceof Error ? err.message : String(err) });
+        void this.rejoin();
+      },
+    );
+  }
+
+  /** Stop and restart the consumer: every owned task is dropped and rebuilt from its last commit. */
+  private async rejoin(): Promise<void> {
+    if (!this.consumer || this.stopping) return;
+    for (const p of [...this.tasks.keys()]) await this.dropTask(p, 'rejoining the group');
+    await this.consumer.stop().catch(() => undefined);
+    if (this.stopping) return;
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
   }
 }
 
@@ -546,6 +578,11 @@ function eventTimeOf(m: { headers?: Record<string, unknown>; timestamp: string }
   const h = m.headers?.[EVENT_TS_HEADER];
   const ts = h !== undefined ? Number(String(h)) : Number.NaN;
   return Number.isFinite(ts) ? ts : Number(m.timestamp);
+}
+
+function isRetriable(err: unknown): boolean {
+  const e = err as { retriable?: boolean; type?: string; message?: string };
+  return e.retriable === true || /COORDINATOR|NOT_LEADER|LEADER_NOT_AVAILABLE|REQUEST_TIMED_OUT|ECONNREFUSED|Connection error/i.test(`${e.type ?? ''} ${e.message ?? ''}`);
 }
 
 function isFencing(err: unknown): boolean {
