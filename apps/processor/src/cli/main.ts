@@ -13,6 +13,8 @@ Commands:
   ingest    Produce market data to Kafka: the simulator, or recorded files with a speed factor
   process   Run the processor on Kafka (exactly-once, checkpoints in Redis)
   topics    List the topic catalogue; --create makes the missing topics on a cluster
+  store     Write the output topics into ClickHouse (chDB or CLICKHOUSE_URL), exactly once
+  migrate   Apply the ClickHouse migrations (clickhouse/*.sql) to chDB or the CLICKHOUSE_URL server
 
 Run 'tickflow <command> --help' for a command's options.`;
 
@@ -58,6 +60,14 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'process') {
     const { processCommand } = await import('../kafka/process-command');
     return processCommand(rest);
+  }
+  if (command === 'store') {
+    const { storeCommand } = await import('../storage/store-command');
+    return storeCommand(rest);
+  }
+  if (command === 'migrate') {
+    const { migrateCommand } = await import('@tickflow/clickhouse');
+    return migrateCommand(rest);
   }
   if (command === 'start') {
     const { start } = await import('../live/start-terminal');
