@@ -16,6 +16,12 @@ export const PATCHES = [
     upstreamSha256: '54ce50f2a41ee1686da8b73bf8b502c7dd07c9d7cb0a494cdb36a7fc536ced8e',
     replacement: 'libs/kafka/patches/filter-aborted-messages.cjs',
   },
+  {
+    // Quadratic grouping of a send's messages by partition (see the replacement's header).
+    target: 'node_modules/kafkajs/src/producer/groupMessagesPerPartition.js',
+    upstreamSha256: 'ea72357721fbf67770b5e06b9bf4260faa1e60f3affb556bff2cc7892c1881fb',
+    replacement: 'libs/kafka/patches/group-messages-per-partition.cjs',
+  },
 ];
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
