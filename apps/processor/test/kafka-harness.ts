@@ -109,8 +109,12 @@ export function startProcessor(env: Record<string, string>, extraArgs: readonly 
   const child = spawn(process.execPath, [TICKFLOW_BIN, 'process', '--metrics-port', '0', ...extraArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }) as ChildProcess & { logs: string[] };
   child.logs = [];
   const file = process.env.TICKFLOW_TEST_LOG_DIR ? join(process.env.TICKFLOW_TEST_LOG_DIR, `processor-${child.pid}.log`) : null;
+  // A chunk can end mid-line: keep the tail until its newline arrives, so no line is split in two.
+  let partial = '';
   child.stderr!.on('data', (d: Buffer) => {
-    child.logs.push(...d.toString().split('\n').filter(Boolean));
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    child.logs.push(...lines.filter(Boolean));
     if (file) appendFileSync(file, d);
   });
   return child;

@@ -18,6 +18,26 @@ function referenceOrder(inputs: InputRecord[][]): string[] {
 }
 
 describe('InputMerger', () => {
+  it('with maxIdleMs, holds the others back for a caught-up empty input until it delivers or the wait expires', () => {
+    const m = new InputMerger(INPUTS, [0, 0, 0], 1000);
+    m.setCaughtUp(1, true);
+    m.setCaughtUp(2, true);
+    const out: string[] = [];
+    const take = (r: InputRecord) => out.push(`${r.topic}@${r.tsMs}`);
+    m.push(0, records(0, [10, 30]), true);
+    expect(m.drain(take, Infinity, 5_000)).toBe(0); // quotes and books are waited for…
+    m.push(1, records(1, [20]), true); // …and the quote that arrives in time is merged in order
+    expect(m.drain(take, Infinity, 5_500)).toBe(0); // books still within their wait (since 5,000)
+    expect(m.drain(take, Infinity, 6_000)).toBe(2); // books waited 1,000 ms: go on without them…
+    expect(m.drain(take, Infinity, 6_500)).toBe(0); // …until quotes, empty again since 6,000, hold trades@30
+    expect(m.drain(take, Infinity, 7_000)).toBe(1);
+    expect(out).toEqual(['raw.trades@10', 'raw.marketdata@20', 'raw.trades@30']);
+    // Nothing queued: nothing is waiting, and a new wait starts with the next records.
+    m.push(0, records(0, [40]).map((r) => ({ ...r, offset: 2 })), true);
+    expect(m.drain(take, Infinity, 60_000)).toBe(0);
+    expect(m.drain(take, Infinity, 61_000)).toBe(1);
+  });
+
   it('waits for an input that is neither queued nor caught up', () => {
     const m = new InputMerger(INPUTS, [0, 0, 0]);
     m.push(0, records(0, [10, 20]), true);

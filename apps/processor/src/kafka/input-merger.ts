@@ -17,13 +17,17 @@ export interface InputRecord {
  *
  * A record is released only when every input either has a record queued (so the smallest head is
  * known) or is caught up (nothing more to fetch right now). With all input already in the topics the
- * order is therefore a function of the data alone; while producers are still writing, an input that is
- * momentarily caught up lets the others go on (as Kafka Streams' max.task.idle.ms = 0 does).
+ * order is therefore a function of the data alone. While producers are still writing, an input that is
+ * momentarily caught up lets the others go on at once with `maxIdleMs` = 0 (lowest latency), or only
+ * after it has held them back for `maxIdleMs` of processing time — Kafka Streams' max.task.idle.ms —
+ * so input that arrives topic by topic within that time is still merged in event-time order.
  */
 export class InputMerger {
   private readonly queues: InputRecord[][];
   private readonly heads: number[];
   private readonly caughtUp: boolean[];
+  /** Processing time since which an empty, caught-up input has been holding the others back. */
+  private readonly waitingSince: Array<number | null>;
   /** Next offset to commit per input: one past the last released record (or the start offset). */
   readonly nextOffsets: number[];
   /** One past the last queued record per input: where the next fetch must continue from. */
@@ -32,8 +36,10 @@ export class InputMerger {
   constructor(
     readonly inputs: readonly RawTopic[],
     startOffsets: readonly number[],
+    private readonly maxIdleMs = 0,
   ) {
     this.queues = inputs.map(() => []);
+    this.waitingSince = inputs.map(() => null);
     this.heads = inputs.map(() => 0);
     this.caughtUp = inputs.map(() => false);
     this.nextOffsets = [...startOffsets];
@@ -48,6 +54,7 @@ export class InputMerger {
       q.push(r);
       this.fetchedUpTo[i] = r.offset + 1;
     }
+    if (records.length > 0) this.waitingSince[i] = null;
     this.caughtUp[i] = caughtUp;
   }
 
@@ -56,17 +63,27 @@ export class InputMerger {
     this.caughtUp[i] = caughtUp;
   }
 
-  /** Release records in merged order while the rule allows; returns how many were released. */
-  drain(process: (r: InputRecord) => void, limit = Number.POSITIVE_INFINITY): number {
+  /** Release records in merged order while the rule allows; returns how many were released. `nowMs`: processing time. */
+  drain(process: (r: InputRecord) => void, limit = Number.POSITIVE_INFINITY, nowMs = 0): number {
     let released = 0;
     while (released < limit) {
+      if (this.pending === 0) {
+        this.waitingSince.fill(null); // nothing is held back
+        break;
+      }
       let best = -1;
       let bestTs = 0;
+      let blocked = false;
       for (let i = 0; i < this.queues.length; i++) {
         const q = this.queues[i]!;
         const h = this.heads[i]!;
         if (h >= q.length) {
-          if (!this.caughtUp[i]) return this.compact(released);
+          if (!this.caughtUp[i]) blocked = true;
+          else if (this.maxIdleMs > 0) {
+            // Every empty input starts its wait now, not when the loop first reaches it.
+            const since = (this.waitingSince[i] ??= nowMs);
+            if (nowMs - since < this.maxIdleMs) blocked = true;
+          }
           continue;
         }
         const ts = q[h]!.tsMs;
@@ -75,6 +92,7 @@ export class InputMerger {
           bestTs = ts;
         }
       }
+      if (blocked) return this.compact(released);
       if (best < 0) break;
       const r = this.queues[best]![this.heads[best]!++]!;
       this.nextOffsets[best] = r.offset + 1;

@@ -24,6 +24,13 @@ export interface KafkaProcessorOptions {
   heartbeatIntervalMs: number;
   /** Session timeout of the consumer group, ms. @defaultValue 10_000 */
   sessionTimeoutMs: number;
+  /**
+   * How long a task holds its other inputs back for an input that has nothing fetched (processing
+   * time, ms) before merging without it — Kafka Streams' max.task.idle.ms. 0 = lowest latency; > 0 =
+   * input arriving topic by topic within that time is still merged in event-time order.
+   * @defaultValue 0
+   */
+  maxTaskIdleMs?: number;
   taskOptions?: Partial<ProcessorTaskOptions>;
   log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
   /** Observability hooks (metrics). */
@@ -137,15 +144,19 @@ export class KafkaProcessor {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await this.consumer?.stop();
+    // Fetch nothing more, checkpoint with the consumer still running (at-least-once commits its
+    // offsets through it), then leave the group.
+    this.consumer?.pause(INPUTS.map((topic) => ({ topic: this.physical(topic) })));
     for (const t of this.tasks.values()) {
       try {
+        await t.checkpointing;
         await this.checkpoint(t);
       } catch (err) {
         this.opts.log('warn', 'final checkpoint failed; the next owner resumes from the previous one', { task: t.taskId, error: String(err) });
       }
-      await t.producer.disconnect().catch(() => undefined);
     }
+    await this.consumer?.stop();
+    for (const t of this.tasks.values()) await t.producer.disconnect().catch(() => undefined);
     this.tasks.clear();
     await this.flushLive();
     await this.liveProducer?.disconnect();
@@ -217,7 +228,11 @@ export class KafkaProcessor {
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const input = INPUTS.indexOf(this.logical(batch.topic) as RawTopic);
     if (input < 0 || batch.messages.length === 0) return;
-    const t = await this.ensureTask(batch.partition);
+    const t = await this.ensureTask(batch.partition).catch((err: unknown) => {
+      // kafkajs retries the batch; without this line a task that cannot start would be silent.
+      this.opts.log('error', 'task could not start; retrying with the next fetch', { partition: batch.partition, error: err instanceof Error ? err.message : String(err) });
+      throw err;
+    });
     if (!t || t.dropped || !isRunning() || isStale()) return;
     const from = t.merger.fetchedUpTo[input]!;
     // A fetch that started beyond what this task has queued predates a seek (restore, rejoin): taking
@@ -239,7 +254,14 @@ export class KafkaProcessor {
       this.consumer!.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
     }
     void this.flushLive();
-    if (t.buffered >= this.opts.maxBufferedOutputs || Date.now() - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) await this.checkpointOrDrop(t);
+    if (t.checkpointing) {
+      // Back-pressure: fetch no further while outputs pile up behind a slow commit.
+      if (t.buffered >= 2 * this.opts.maxBufferedOutputs) await t.checkpointing.catch(() => undefined);
+    } else if (t.buffered >= this.opts.maxBufferedOutputs || Date.now() - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) {
+      // Not awaited: the snapshot and outputs are taken synchronously, and the records fetched while
+      // the transaction commits (and the live updates they make) belong to the next checkpoint.
+      void this.checkpointOrDrop(t);
+    }
     await heartbeat();
   }
 
@@ -255,7 +277,7 @@ export class KafkaProcessor {
         t.task.heartbeat(now);
       }
       this.process(t);
-      if (t.buffered > 0 && !t.checkpointing && now - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) await this.checkpointOrDrop(t);
+      if (t.buffered > 0 && !t.checkpointing && now - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) void this.checkpointOrDrop(t);
     }
     void this.flushLive();
   }
@@ -281,7 +303,7 @@ export class KafkaProcessor {
 
   private process(t: PartitionTask): void {
     const { task, partition } = t;
-    t.merger.drain((r) => task.processRaw(r.topic, r.value, { topic: r.topic, partition, offset: r.offset }));
+    t.merger.drain((r) => task.processRaw(r.topic, r.value, { topic: r.topic, partition, offset: r.offset }), Number.POSITIVE_INFINITY, Date.now());
     for (let i = 0; i < INPUTS.length; i++) {
       if (t.paused[i] && t.merger.queued(i) < RESUME_AT) {
         t.paused[i] = false;
@@ -300,6 +322,8 @@ export class KafkaProcessor {
         task: t.taskId,
         error: err instanceof Error ? err.message : String(err),
       });
+      // The partition may meanwhile belong to a newer task (rebalance, rebuild): leave that one alone.
+      if (this.tasks.get(t.partition) !== t) return;
       await this.dropTask(t.partition, 'checkpoint failed');
       if (!fenced && !this.stopping) this.seekToCommitted(t.partition);
     }
@@ -400,7 +424,7 @@ export class KafkaProcessor {
       // The snapshot holds the reference data of its time; updates seen since are newer (by updated_at).
       for (const r of this.reference.values()) task.upsertReference(r);
     }
-    const merger = new InputMerger(INPUTS, start);
+    const merger = new InputMerger(INPUTS, start, this.opts.maxTaskIdleMs ?? 0);
     const highs = await Promise.all(INPUTS.map((topic) => this.admin!.fetchTopicOffsets(this.physical(topic))));
     highs.forEach((h, i) => {
       const high = Number(h.find((x) => x.partition === p)?.high ?? 0);
@@ -499,6 +523,10 @@ export class KafkaProcessor {
     t.dropped = true;
     this.tasks.delete(p);
     this.opts.log('info', 'task dropped', { task: t.taskId, why, discardedOutputs: t.buffered });
+    // Let a transaction in flight end (commit, or fail once the new owner fences it) before closing
+    // its producer: a producer closed mid-transaction leaves it open at the coordinator until the
+    // next owner's InitProducerId aborts it, and that owner then waits.
+    await t.checkpointing?.catch(() => undefined);
     await t.producer.disconnect().catch(() => undefined);
   }
 

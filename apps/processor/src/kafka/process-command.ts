@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '@tickflow/kafka';
 import { ConfigError, intSetting, stringSetting } from '@tickflow/config';
 import { RedisCheckpointStore } from '../checkpoint/redis-checkpoint-store';
 import { loadReference } from '../reference/load-reference';
@@ -25,6 +25,9 @@ transaction per checkpoint, task state checkpointed to Redis. SIGTERM drains and
                          updates then arrive on reference.symbols
   --provisional-ms N     provisional bar updates on ta.live.v1 at most every N ms of event time
                          per symbol, 0 = off (env TICKFLOW_PROVISIONAL_MS, default 250)
+  --max-task-idle-ms N   hold a task's other inputs back up to N ms for an input with nothing
+                         fetched, so input arriving topic by topic merges in event-time order
+                         (env TICKFLOW_MAX_TASK_IDLE_MS, default 0 = lowest latency)
   --at-least-once        no transactions (benchmark baseline; outputs may repeat after a crash)`;
 
 function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
@@ -44,6 +47,7 @@ export async function processCommand(args: string[]): Promise<number> {
       'session-timeout-ms': { type: 'string' },
       reference: { type: 'string' },
       'provisional-ms': { type: 'string' },
+      'max-task-idle-ms': { type: 'string' },
       'at-least-once': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -66,11 +70,13 @@ export async function processCommand(args: string[]): Promise<number> {
   const sessionTimeoutMs = intSetting({ flag: 'session-timeout-ms', env: 'TICKFLOW_SESSION_TIMEOUT_MS' }, values, env, { default: 10_000, min: 6_000, max: 300_000 });
   const metricsPort = intSetting({ flag: 'metrics-port', env: 'TICKFLOW_METRICS_PORT' }, values, env, { default: 9464, min: 0, max: 65_535 });
   const provisionalBarIntervalMs = intSetting({ flag: 'provisional-ms', env: 'TICKFLOW_PROVISIONAL_MS' }, values, env, { default: 250, min: 0, max: 60_000 });
+  const maxTaskIdleMs = intSetting({ flag: 'max-task-idle-ms', env: 'TICKFLOW_MAX_TASK_IDLE_MS' }, values, env, { default: 0, min: 0, max: 60_000 });
   const referencePath = stringSetting({ flag: 'reference', env: 'TICKFLOW_REFERENCE' }, values, env);
 
   const metrics = new ProcessorMetrics();
 
-  const kafka = new Kafka({ clientId: `tickflow-processor-${process.pid}`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 200 } });
+  // kafkajs' own log lines (JSON on stderr) at TICKFLOW_LOG_LEVEL; errors only by default.
+  const kafka = createKafka({ clientId: `tickflow-processor-${process.pid}`, brokers });
   const checkpointStore = new RedisCheckpointStore({ url: redisUrl });
   const processor = new KafkaProcessor({
     kafka,
@@ -83,6 +89,7 @@ export async function processCommand(args: string[]): Promise<number> {
     exactlyOnce: !values['at-least-once'],
     heartbeatIntervalMs: checkpointIntervalMs,
     sessionTimeoutMs,
+    maxTaskIdleMs,
     log,
     taskOptions: { provisionalBarIntervalMs },
     ...metrics.hooks(),
