@@ -15,6 +15,8 @@ Commands:
   topics    List the topic catalogue; --create makes the missing topics on a cluster
   store     Write the output topics into ClickHouse (chDB or CLICKHOUSE_URL), exactly once
   migrate   Apply the ClickHouse migrations (clickhouse/*.sql) to chDB or the CLICKHOUSE_URL server
+  lake      Write enriched trades and aggregates from Kafka to the Parquet lake (date=/hour=)
+  sql       Run one read-only SQL query over the Parquet lake (admin; DuckDB, locked down)
 
 Run 'tickflow <command> --help' for a command's options.`;
 
@@ -60,6 +62,14 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'process') {
     const { processCommand } = await import('../kafka/process-command');
     return processCommand(rest);
+  }
+  if (command === 'lake') {
+    const { lakeCommand } = await import('../lake/lake-command');
+    return lakeCommand(rest);
+  }
+  if (command === 'sql') {
+    const { sqlCommand } = await import('../lake/sql-command');
+    return sqlCommand(rest);
   }
   if (command === 'store') {
     const { storeCommand } = await import('../storage/store-command');

@@ -1,0 +1,68 @@
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export class LakeLockError extends Error {
+  override readonly name = 'LakeLockError';
+  readonly code = 'LAKE_LOCKED';
+}
+
+/**
+ * One lake writer per lake directory, on one host: `<lake>/.writer.lock` holds the writer's pid.
+ *
+ * Why: the writer publishes a batch (rename) before committing its offsets. Kafka's group
+ * generation makes a stale member's *commit* fail, but cannot stop a stale member — one paused past
+ * its session timeout while another took its partitions over — from *renaming* a batch the new
+ * owner is rewriting with other boundaries. With a single writer per lake that cannot happen: its
+ * own recovery, after it rejoins, removes what it published without committing.
+ *
+ * A lock whose pid no longer runs (a SIGKILLed writer) is taken over. Advisory: it binds
+ * `tickflow lake` processes that share a file system with one pid namespace.
+ */
+export class LakeWriterLock {
+  private constructor(readonly path: string) {}
+
+  static acquire(lakeRoot: string): LakeWriterLock {
+    const path = join(lakeRoot, '.writer.lock');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = openSync(path, 'wx');
+        try {
+          writeSync(fd, `${process.pid}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        return new LakeWriterLock(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = readHolder(path);
+      if (holder !== null && holder !== process.pid && isRunning(holder)) {
+        throw new LakeLockError(`another lake writer (pid ${holder}) writes to ${lakeRoot} (${path}); run one writer per lake, or remove the lock if that pid is not a lake writer`);
+      }
+      rmSync(path, { force: true }); // stale: its writer is gone
+    }
+    throw new LakeLockError(`could not take ${path}: another writer keeps taking it`);
+  }
+
+  release(): void {
+    if (readHolder(this.path) === process.pid) rmSync(this.path, { force: true });
+  }
+}
+
+function readHolder(path: string): number | null {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
