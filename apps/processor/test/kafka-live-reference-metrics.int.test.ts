@@ -100,6 +100,7 @@ describe('reference updates, live provisional bars and /metrics', () => {
     expect(metricValue(text, 'tickflow_deserialization_errors_total')).toBe(1);
     expect(metricValue(text, 'tickflow_tasks')).toBe(1);
     expect(metricValue(text, 'tickflow_unknown_symbol_trades_total')).toBe(0);
+    expect(metricValue(text, 'tickflow_input_to_commit_seconds_count')).toBeGreaterThan(0);
     await stopProcessor(processor, 'SIGTERM');
   }, 120_000);
 

@@ -36,6 +36,11 @@ export interface KafkaProcessorOptions {
   /** Observability hooks (metrics). */
   onCheckpoint?: (taskId: string, ms: number, bytes: number) => void;
   onOutputs?: (topic: string, n: number) => void;
+  /**
+   * Called once per committed checkpoint with the delay from the producer timestamp of the oldest
+   * input record fetched since the previous checkpoint to this commit, ms: input → committed output.
+   */
+  onCommitLatency?: (taskId: string, ms: number) => void;
   /** Called once per committed checkpoint with what it carried (DLQ error types, alert severities…). */
   onCommitted?: (taskId: string, tally: CheckpointTally) => void;
   /** Called per fetched batch: records taken, and records still behind the partition's high watermark. */
@@ -68,6 +73,8 @@ class PartitionTask {
   outputs = new Map<TopicName, Message[]>();
   tally = emptyTally();
   buffered = 0;
+  /** Producer timestamp of the oldest input record fetched since the last checkpoint began. */
+  oldestInputMs: number | null = null;
   /** The checkpoint in progress: at most one per task, since a task has one transactional producer. */
   checkpointing: Promise<void> | null = null;
   lastCheckpointMs = Date.now();
@@ -246,6 +253,7 @@ export class KafkaProcessor {
     }
     const last = Number(batch.lastOffset());
     t.merger.push(input, records, last + 1 >= Number(batch.highWatermark));
+    if (records.length > 0) t.oldestInputMs ??= Number(batch.messages[batch.messages.length - records.length]!.timestamp);
     this.opts.onFetched?.(INPUTS[input]!, batch.partition, records.length, Math.max(0, Number(batch.highWatermark) - last - 1));
     resolveOffset(batch.lastOffset());
     this.process(t);
@@ -348,6 +356,8 @@ export class KafkaProcessor {
     const bytes = t.task.snapshot();
     const outputs = t.outputs;
     const tally = t.tally;
+    const oldestInputMs = t.oldestInputMs;
+    t.oldestInputMs = null;
     t.outputs = new Map();
     t.tally = emptyTally();
     t.buffered = 0;
@@ -370,6 +380,7 @@ export class KafkaProcessor {
     }
     for (const [topic, messages] of outputs) this.opts.onOutputs?.(topic, messages.length);
     this.opts.onCommitted?.(t.taskId, tally);
+    if (oldestInputMs !== null && Number.isFinite(oldestInputMs)) this.opts.onCommitLatency?.(t.taskId, Date.now() - oldestInputMs);
     t.lastCheckpointMs = Date.now();
     this.opts.onCheckpoint?.(t.taskId, performance.now() - started, bytes.byteLength);
   }

@@ -25,6 +25,8 @@ describe('ProcessorMetrics', () => {
     hooks.onOutputs!(TOPICS.bars1s, 7);
     hooks.onFetched!(TOPICS.rawTrades, 3, 100, 42);
     hooks.onCheckpointFailed!('g-p0', true);
+    hooks.onCommitLatency!('g-p0', 1_500);
+    hooks.onCommitLatency!('g-p1', 7_000);
     const { text } = await m.scrape({ taskCount: 2, watermarks: () => [{ taskId: 'g-p0', watermarkMs: 1_000 }, { taskId: 'g-p1', watermarkMs: 0 }] }, 11_000);
 
     expect(sample(text, 'tickflow_dlq_events_total', '{topic="dlq.deserialization",error_type="DESERIALIZATION_ERROR"}')).toBe(4);
@@ -39,6 +41,9 @@ describe('ProcessorMetrics', () => {
     expect(sample(text, 'tickflow_consumer_lag_records', '{topic="raw.trades",partition="3"}')).toBe(42);
     expect(sample(text, 'tickflow_checkpoint_failures_total', '{fenced="true"}')).toBe(1);
     expect(sample(text, 'tickflow_tasks')).toBe(2);
+    expect(sample(text, 'tickflow_input_to_commit_seconds_count')).toBe(2);
+    expect(sample(text, 'tickflow_input_to_commit_seconds_bucket', '{le="2.5"}')).toBe(1);
+    expect(sample(text, 'tickflow_input_to_commit_seconds_bucket', '{le="10"}')).toBe(2);
     expect(sample(text, 'tickflow_unknown_symbol_trades_total')).toBe(5);
     // A task without a watermark yet has no lag sample rather than a bogus one.
     expect(sample(text, 'tickflow_watermark_lag_seconds', '{task="g-p0"}')).toBe(10);

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { TOPICS } from '@tickflow/operators';
 import type { CheckpointTally, KafkaProcessor, KafkaProcessorOptions } from './kafka-processor';
 
-type Hooks = Pick<KafkaProcessorOptions, 'onCheckpoint' | 'onOutputs' | 'onCommitted' | 'onFetched' | 'onCheckpointFailed'>;
+type Hooks = Pick<KafkaProcessorOptions, 'onCheckpoint' | 'onOutputs' | 'onCommitted' | 'onFetched' | 'onCheckpointFailed' | 'onCommitLatency'>;
 
 /**
  * The processor's Prometheus metrics (design §6, names prefixed `tickflow_`). Output counts come from
@@ -24,6 +24,12 @@ export class ProcessorMetrics {
   private readonly checkpointSeconds = new Histogram({ name: 'tickflow_checkpoint_duration_seconds', help: 'Snapshot + transaction commit time per task checkpoint', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   private readonly checkpointBytes = new Gauge({ name: 'tickflow_checkpoint_size_bytes', help: 'Size of the last task snapshot', labelNames: ['task'], registers: [this.registry] });
   private readonly checkpointFailures = new Counter({ name: 'tickflow_checkpoint_failures_total', help: 'Failed checkpoints; fenced = a newer owner took the task (expected after a rebalance)', labelNames: ['fenced'], registers: [this.registry] });
+  private readonly commitLatency = new Histogram({
+    name: 'tickflow_input_to_commit_seconds',
+    help: 'Input produced (Kafka timestamp of the oldest record a checkpoint covers) → its outputs committed; includes the checkpoint interval',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60],
+    registers: [this.registry],
+  });
   private readonly tasks = new Gauge({ name: 'tickflow_tasks', help: 'Tasks (partitions) owned by this instance', registers: [this.registry] });
 
   constructor() {
@@ -43,6 +49,7 @@ export class ProcessorMetrics {
         this.consumerLag.set({ topic, partition: String(partition) }, lag);
       },
       onCheckpointFailed: (_task, fenced) => this.checkpointFailures.inc({ fenced: String(fenced) }),
+      onCommitLatency: (_task, ms) => this.commitLatency.observe(ms / 1000),
     };
   }
 
