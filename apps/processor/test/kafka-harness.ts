@@ -22,10 +22,21 @@ export function kafkaClient(brokers: string[]): Kafka {
 /** Creates every catalogue topic under `prefix`; raw topics get `rawPartitions`. */
 export async function createTopics(admin: Admin, prefix: string, rawPartitions: number): Promise<void> {
   const raw = new Set<string>([TOPICS.rawTrades, TOPICS.rawMarketData, TOPICS.rawOrderBook]);
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions: raw.has(t) ? rawPartitions : 2, replicationFactor: 1 })),
-  });
+  const topics = Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions: raw.has(t) ? rawPartitions : 2, replicationFactor: 1 }));
+  await admin.createTopics({ waitForLeaders: false, topics });
+  // kafkajs' own leader wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a loaded broker answers
+  // for a moment after creating a topic: wait for every partition's leader here instead.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+      if (meta.length === topics.length && meta.every((m) => m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics under ${prefix} have no leaders after 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export interface TapeRecord {

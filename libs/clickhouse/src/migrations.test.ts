@@ -53,7 +53,7 @@ describe('readMigrations', () => {
 
   it("reads the repository's migrations: idempotent CREATE statements only", async () => {
     const ms = await readMigrations(DEFAULT_MIGRATIONS_DIR);
-    expect(ms.map((m) => m.name)).toEqual(['0001_event_tables', '0002_positions_and_sectors']);
+    expect(ms.map((m) => m.name)).toEqual(['0001_event_tables', '0002_positions_and_sectors', '0003_writer_batches']);
     for (const m of ms) for (const s of m.statements) expect(s.replace(/^(--[^\n]*\n|\s)+/, '')).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS /);
   });
 });

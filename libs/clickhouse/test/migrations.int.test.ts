@@ -31,15 +31,15 @@ describe("the repository's migrations", () => {
 
   it('apply to an empty database, then a second run applies nothing', async () => {
     const first = await runMigrations(t.ch);
-    expect(first.applied.map((m) => m.name)).toEqual(['0001_event_tables', '0002_positions_and_sectors']);
-    expect(first.applied.map((m) => m.statements)).toEqual([6, 4]);
+    expect(first.applied.map((m) => m.name)).toEqual(['0001_event_tables', '0002_positions_and_sectors', '0003_writer_batches']);
+    expect(first.applied.map((m) => m.statements)).toEqual([6, 4, 1]);
     expect(first.skipped).toEqual([]);
 
     const second = await runMigrations(t.ch);
     expect(second.applied).toEqual([]);
-    expect(second.skipped.map((m) => m.name)).toEqual(['0001_event_tables', '0002_positions_and_sectors']);
+    expect(second.skipped.map((m) => m.name)).toEqual(['0001_event_tables', '0002_positions_and_sectors', '0003_writer_batches']);
     expect(second.skipped[0]!.appliedAt).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
-    expect(await recorded(t.ch)).toEqual([1, 2]);
+    expect(await recorded(t.ch)).toEqual([1, 2, 3]);
 
     const checksums = await t.ch.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations FINAL ORDER BY version');
     expect(checksums).toEqual((await readMigrations()).map((m) => ({ name: m.name, checksum: m.checksum })));
@@ -48,7 +48,7 @@ describe("the repository's migrations", () => {
   it('create the event tables as ReplacingMergeTree(version) on their natural keys', async () => {
     const all = await tables(t.ch);
     expect(Object.keys(all).sort()).toEqual(
-      [...EVENT_TABLES, 'positions', 'positions_mv', 'schema_migrations', 'sector_trades_1m', 'sector_trades_1m_mv'].sort(),
+      [...EVENT_TABLES, 'positions', 'positions_mv', 'schema_migrations', 'sector_trades_1m', 'sector_trades_1m_mv', 'writer_batches'].sort(),
     );
     for (const name of EVENT_TABLES) {
       expect(all[name]!.engine, name).toBe('ReplacingMergeTree');
@@ -103,12 +103,12 @@ describe('runMigrations on a copy of the migrations', () => {
     copy();
     await runMigrations(t.ch, dir);
     appendFileSync(join(dir, '0002_positions_and_sectors.sql'), '\n-- a harmless-looking edit\n');
-    writeFileSync(join(dir, '0003_extra.sql'), 'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x;');
+    writeFileSync(join(dir, '0004_extra.sql'), 'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x;');
 
     const run = runMigrations(t.ch, dir);
     await expect(run).rejects.toMatchObject({ code: 'CH_MIGRATION_CHECKSUM', file: '0002_positions_and_sectors.sql' });
     await expect(runMigrations(t.ch, dir)).rejects.toThrow(/^0002_positions_and_sectors\.sql changed after it was applied to database tickflow_test_\w+ \(recorded checksum [0-9a-f]{12}…, file now [0-9a-f]{12}…\)/);
-    expect(await recorded(t.ch)).toEqual([1, 2]);
+    expect(await recorded(t.ch)).toEqual([1, 2, 3]);
     expect(await tables(t.ch)).not.toHaveProperty('extra_a');
   });
 
@@ -122,17 +122,17 @@ describe('runMigrations on a copy of the migrations', () => {
   it('stops at a failing statement without recording it, and applies it once fixed', async () => {
     copy();
     const good = 'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x;\n';
-    writeFileSync(join(dir, '0003_extra.sql'), `${good}CREATE TABLE IF NOT EXISTS extra_b (x UInt8) ENGINE = NoSuchEngine;\n`);
+    writeFileSync(join(dir, '0004_extra.sql'), `${good}CREATE TABLE IF NOT EXISTS extra_b (x UInt8) ENGINE = NoSuchEngine;\n`);
     const failed = await runMigrations(t.ch, dir).catch((e: unknown) => e);
-    expect(failed).toMatchObject({ code: 'CH_MIGRATION_FAILED', file: '0003_extra.sql' });
-    expect((failed as Error).message).toMatch(/^0003_extra\.sql, statement 2 of 2: /);
-    expect(await recorded(t.ch)).toEqual([1, 2]);
+    expect(failed).toMatchObject({ code: 'CH_MIGRATION_FAILED', file: '0004_extra.sql' });
+    expect((failed as Error).message).toMatch(/^0004_extra\.sql, statement 2 of 2: /);
+    expect(await recorded(t.ch)).toEqual([1, 2, 3]);
     expect(await tables(t.ch)).toHaveProperty('extra_a');
 
-    writeFileSync(join(dir, '0003_extra.sql'), `${good}CREATE TABLE IF NOT EXISTS extra_b (x UInt8) ENGINE = MergeTree ORDER BY x;\n`);
+    writeFileSync(join(dir, '0004_extra.sql'), `${good}CREATE TABLE IF NOT EXISTS extra_b (x UInt8) ENGINE = MergeTree ORDER BY x;\n`);
     const fixed = await runMigrations(t.ch, dir);
-    expect(fixed.applied.map((m) => m.name)).toEqual(['0003_extra']);
-    expect(await recorded(t.ch)).toEqual([1, 2, 3]);
+    expect(fixed.applied.map((m) => m.name)).toEqual(['0004_extra']);
+    expect(await recorded(t.ch)).toEqual([1, 2, 3, 4]);
     expect(await tables(t.ch)).toHaveProperty('extra_b');
   });
 });
@@ -168,14 +168,16 @@ describe('tickflow migrate', () => {
     expect(first.out.slice(1)).toEqual([
       expect.stringMatching(/^ {2}applied {2}0001_event_tables {2}\(6 statements, \d+ ms\)$/),
       expect.stringMatching(/^ {2}applied {2}0002_positions_and_sectors {2}\(4 statements, \d+ ms\)$/),
-      '2 applied, 0 already applied',
+      expect.stringMatching(/^ {2}applied {2}0003_writer_batches {2}\(1 statement, \d+ ms\)$/),
+      '3 applied, 0 already applied',
     ]);
     const second = await run(args);
     expect(second.code).toBe(0);
     expect(second.out.slice(1)).toEqual([
       expect.stringMatching(/^ {2}skipped {2}0001_event_tables {2}\(applied \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC\)$/),
       expect.stringMatching(/^ {2}skipped {2}0002_positions_and_sectors {2}\(applied .+ UTC\)$/),
-      '0 applied, 2 already applied',
+      expect.stringMatching(/^ {2}skipped {2}0003_writer_batches {2}\(applied .+ UTC\)$/),
+      '0 applied, 3 already applied',
     ]);
   });
 });
