@@ -73,6 +73,12 @@ export class ClickHouseWriter {
       // Batches of partitions this instance may have lost are dropped uncommitted: their owner re-reads them.
       this.partitions.clear();
     });
+    // kafkajs does not hand over fetches holding only markers or aborted records; it reports them here.
+    this.consumer.on(this.consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0) return;
+      const state = this.partitions.get(key(payload.topic, payload.partition));
+      if (state) this.extend(payload.topic, payload.partition, state, Number(payload.lastOffset));
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: STORED_TOPICS.map(([t]) => this.opts.topicPrefix + t), fromBeginning: true });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
@@ -99,8 +105,10 @@ export class ClickHouseWriter {
     const event = STORED_TOPICS.find(([t]) => t === logical)?.[1];
     if (!event || batch.messages.length === 0) return;
     const state = await this.partitionState(batch.topic, batch.partition);
+    let last = -1;
     for (const m of batch.messages) {
       if (!isRunning() || isStale()) return;
+      last = Number(m.offset);
       const decoded = decode(event, m.value);
       let row: object | null = null;
       if (decoded.ok) row = toStoredRow(event, decoded.value as never);
@@ -109,9 +117,19 @@ export class ClickHouseWriter {
       if (sealed) this.enqueue(batch.topic, batch.partition, state, sealed);
       resolveOffset(m.offset);
     }
+    // Transaction markers (and aborted records) after the last data record carry no rows, but the
+    // committed offset must pass them, or the writer's lag never reaches 0.
+    const tail = Number(batch.lastOffset());
+    if (tail > last) this.extend(batch.topic, batch.partition, state, tail);
     // Back-pressure: do not fetch further ahead than one insert per partition.
     await state.chain;
     await heartbeat();
+  }
+
+  /** Takes offsets up to `offset` without rows into the partition's open batch (committed with it). */
+  private extend(topic: string, partition: number, state: PartitionState, offset: number): void {
+    const sealed = state.batcher.add(offset, null, Date.now());
+    if (sealed) this.enqueue(topic, partition, state, sealed);
   }
 
   private flushDue(): void {

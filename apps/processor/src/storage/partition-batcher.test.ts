@@ -25,4 +25,15 @@ describe('PartitionBatcher', () => {
     expect(b.add(15, 'd', 4)).toBeNull();
     expect(b.add(16, 'e', 5)).toEqual({ firstOffset: 15, lastOffset: 16, rows: ['d', 'e'] });
   });
+
+  it('takes offsets without rows (transaction markers) into the range, and ignores offsets it already has', () => {
+    const b = new PartitionBatcher<string>(10, 100);
+    b.add(20, 'a', 0);
+    b.add(21, null, 0); // a commit marker
+    expect(b.add(21, null, 1)).toBeNull(); // reported again: ignored
+    expect(b.add(19, 'old', 1)).toBeNull();
+    expect(b.due(100)).toEqual({ firstOffset: 20, lastOffset: 21, rows: ['a'] });
+    expect(b.add(21, null, 200)).toBeNull();
+    expect(b.pending).toBe(0);
+  });
 });

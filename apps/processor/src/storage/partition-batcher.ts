@@ -17,6 +17,8 @@ export class PartitionBatcher<R> {
   private rows: R[] = [];
   private openedAtMs = 0;
   private replayUntil: number | null = null;
+  /** Highest offset ever added (sealed batches included). */
+  private high = -1;
 
   constructor(
     private readonly maxRows: number,
@@ -28,8 +30,10 @@ export class PartitionBatcher<R> {
     this.replayUntil = lastOffset;
   }
 
-  /** Adds a record (offsets increasing); returns the batch it completed, if any. */
+  /** Adds a record (offsets increasing; an offset not past the last one is ignored); returns the batch it completed, if any. */
   add(offset: number, row: R | null, nowMs: number): SealedBatch<R> | null {
+    if (offset <= this.high) return null;
+    this.high = offset;
     if (this.first < 0) {
       this.first = offset;
       this.openedAtMs = nowMs;
