@@ -3,7 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { runIngest } from '@tickflow/ingestion';
 import { TOPICS } from '@tickflow/operators';
 import { encode, type RawTrade } from '@tickflow/schemas';
-import { caughtUp, committedTotal, createTopics, ensureServices, kafkaClient, produce, readAll, startProcessor, stopProcessor, type TapeRecord } from './kafka-harness';
+import { caughtUp, committedTotal, createTopics, ensureServices, kafkaClient, produce, readAll, readRaw, sliceInput, startProcessor, stopProcessor, type TapeRecord } from './kafka-harness';
 
 /**
  * The exactly-once invariant (design §3), checked the way Kafka's own EOS system tests do it: the
@@ -27,30 +27,6 @@ function flushSentinels(tsMs: number): TapeRecord[] {
     const t: RawTrade = { trade_id: id, order_id: id, symbol: 'ZZFLUSH', side: 'BUY', quantity: 1, price: 1, status: 'FILLED', exchange: 'TEST', trader_id: '', account_id: '', timestamp_ms: tsMs, event_type: 'TRADE', event_ts: tsMs, ingest_ts: 0, seq: 0, source: 'test', correlation_id: id, version: 1 };
     return { topic: TOPICS.rawTrades, key: 'ZZFLUSH', value: encode('RawTrade', t), timestamp: tsMs, partition: p };
   });
-}
-
-/** Every record of the three raw topics under `prefix`, per partition in offset order, as produced. */
-async function readRaw(kafka: Kafka, admin: Admin, prefix: string): Promise<TapeRecord[]> {
-  const topics = [TOPICS.rawTrades, TOPICS.rawMarketData, TOPICS.rawOrderBook];
-  let expected = 0;
-  for (const t of topics) for (const o of await admin.fetchTopicOffsets(prefix + t)) expected += Number(o.high) - Number(o.low);
-  const out: TapeRecord[] = [];
-  const consumer = kafka.consumer({ groupId: `copy-${prefix}${Date.now()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: topics.map((t) => prefix + t), fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          const ts = Number(String(m.headers?.['event-ts'] ?? m.timestamp));
-          out.push({ topic: batch.topic.slice(prefix.length), key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0), timestamp: ts, partition: batch.partition });
-        }
-        if (out.length >= expected) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
 }
 
 async function until(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -118,17 +94,7 @@ describe('chaos: SIGKILL the processor at random points mid-stream', () => {
     await produce(kafka, calm, [...input, ...flushSentinels(START_MS + 86_400_000)]);
   }, 600_000);
 
-  /** Slice k of n of the input: the same share of every topic partition, in offset order. */
-  function slice(k: number, n: number): TapeRecord[] {
-    const byPartition = new Map<string, TapeRecord[]>();
-    for (const r of input) {
-      const key = `${r.topic}:${r.partition}`;
-      const list = byPartition.get(key) ?? [];
-      list.push(r);
-      byPartition.set(key, list);
-    }
-    return [...byPartition.values()].flatMap((list) => list.slice(Math.floor((list.length * k) / n), Math.floor((list.length * (k + 1)) / n)));
-  }
+  const slice = (k: number, n: number): TapeRecord[] => sliceInput(input, k, n);
 
   afterAll(async () => {
     for (const c of children) await stopProcessor(c, 'SIGKILL');

@@ -185,3 +185,71 @@ export async function readAll(kafka: Kafka, prefix: string, topic: string, idleM
   await consumer.disconnect();
   return rows;
 }
+
+/** Every record of the three raw topics under `prefix`, per partition in offset order, as produced. */
+export async function readRaw(kafka: Kafka, admin: Admin, prefix: string): Promise<TapeRecord[]> {
+  const topics = [TOPICS.rawTrades, TOPICS.rawMarketData, TOPICS.rawOrderBook];
+  let expected = 0;
+  for (const t of topics) for (const o of await admin.fetchTopicOffsets(prefix + t)) expected += Number(o.high) - Number(o.low);
+  const out: TapeRecord[] = [];
+  const consumer = kafka.consumer({ groupId: `copy-${prefix}${Date.now()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: topics.map((t) => prefix + t), fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const ts = Number(String(m.headers?.['event-ts'] ?? m.timestamp));
+          out.push({ topic: batch.topic.slice(prefix.length), key: m.key?.toString() ?? '', value: m.value ?? Buffer.alloc(0), timestamp: ts, partition: batch.partition });
+        }
+        if (out.length >= expected) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+/**
+ * Slice k of n of recorded input, cut at common event times: partition by partition (each kept in
+ * offset order, late events where they are), a record belongs to the slice in which the running
+ * maximum event time of its partition first reaches the slice's end. Tests produce a run's input
+ * slice by slice while the processor runs, so a disturbance always meets input still arriving (the
+ * processor finishes a preloaded test tape in seconds), and every topic of a slice ends at about the
+ * same event time, as live producers would leave them.
+ */
+export function sliceInput(input: readonly TapeRecord[], k: number, n: number): TapeRecord[] {
+  const byPartition = new Map<string, TapeRecord[]>();
+  for (const r of input) {
+    const key = `${r.topic}:${r.partition}`;
+    const list = byPartition.get(key) ?? [];
+    list.push(r);
+    byPartition.set(key, list);
+  }
+  // Bounds without the bad records' absurd timestamps (far future, NaN): they neither set the range
+  // nor move a partition's running maximum.
+  const times = input.map((r) => r.timestamp).filter(Number.isFinite).sort((a, b) => a - b);
+  const lo = times[Math.floor(times.length * 0.005)] ?? 0;
+  const hi = times[Math.floor(times.length * 0.995)] ?? 0;
+  const cut = (j: number): number => (j <= 0 ? Number.NEGATIVE_INFINITY : j >= n ? Number.POSITIVE_INFINITY : lo + ((hi - lo) * j) / n);
+  const parts = [...byPartition.values()].map((list) => {
+    let runningMax = Number.NEGATIVE_INFINITY;
+    return list.filter((r) => {
+      if (r.timestamp >= lo && r.timestamp <= hi) runningMax = Math.max(runningMax, r.timestamp);
+      return runningMax >= cut(k) && runningMax < cut(k + 1);
+    });
+  });
+  // Interleave the partitions by event time (each keeps its offset order), so that all topics of a
+  // slice arrive together, as they would from live producers, not one topic after the other.
+  const heads = parts.map(() => 0);
+  const out: TapeRecord[] = [];
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < parts.length; i++) {
+      const r = parts[i]![heads[i]!];
+      if (r && (best < 0 || r.timestamp < parts[best]![heads[best]!]!.timestamp)) best = i;
+    }
+    if (best < 0) return out;
+    out.push(parts[best]![heads[best]!++]!);
+  }
+}
