@@ -1,160 +1,21 @@
 /**
- * Plumbing of `pipeline.bench.ts`: `tickflow process` as a child process, topic namespaces on the
- * shared broker, committed-offset progress, a wall-clock-paced simulated feed and a topic tail.
- * Benchmark-only; the processor itself is used exactly as an operator would run it.
+ * Plumbing of `pipeline.bench.ts`: `tickflow process` as a child process (through bench-kit.ts), topic
+ * namespaces on the shared broker, raw-topic offsets, a wall-clock-paced simulated feed and a topic
+ * tail. Benchmark-only; the processor itself is used exactly as an operator would run it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { MarketDataProducer, MarketSimulator, type ProducerEvent, type SimEvent } from '@tickflow/ingestion';
 import { RAW_TOPICS, TOPICS } from '@tickflow/operators';
-
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TICKFLOW_BIN = join(REPO_ROOT, 'bin', 'tickflow.mjs');
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Nearest-rank quantile of an ascending array. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-export function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
-}
-
-export const round = (v: number, digits = 0): number => Number(v.toFixed(digits));
-
-// ---------------------------------------------------------------------------------------------
-// The processor as a child process
-// ---------------------------------------------------------------------------------------------
-
-export interface LogLine {
-  /** Bench wall clock when the line arrived, ms. */
-  atMs: number;
-  line: string;
-  /** The parsed JSON log record; null for anything else on stderr (a stack trace, a warning). */
-  json: Record<string, unknown> | null;
-}
-
-export interface ProcessorChild {
-  label: string;
-  proc: ChildProcess;
-  logs: LogLine[];
-  startedAtMs: number;
-  /** Set when the process exited (code or signal), for crash detection. */
-  exit: { code: number | null; signal: NodeJS.Signals | null; atMs: number } | null;
-  /** True once the bench sent a signal on purpose. */
-  stopping: boolean;
-}
-
-const LIVE_CHILDREN = new Set<ProcessorChild>();
+import { sleep, startTickflow, type TickflowChild } from './bench-kit';
 
 /** `node bin/tickflow.mjs process --metrics-port 0 …` with `env` added to the bench's environment. */
-export function startProcessor(label: string, env: Record<string, string>, extraArgs: readonly string[] = []): ProcessorChild {
-  const startedAtMs = Date.now();
-  const proc = spawn(process.execPath, [TICKFLOW_BIN, 'process', '--metrics-port', '0', ...extraArgs], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const child: ProcessorChild = { label, proc, logs: [], startedAtMs, exit: null, stopping: false };
-  let partial = '';
-  proc.stderr!.on('data', (d: Buffer) => {
-    const atMs = Date.now();
-    const parts = (partial + d.toString()).split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      if (line.length === 0) continue;
-      let json: Record<string, unknown> | null = null;
-      if (line.startsWith('{')) {
-        try {
-          json = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          json = null;
-        }
-      }
-      child.logs.push({ atMs, line, json });
-    }
-  });
-  proc.once('exit', (code, signal) => {
-    child.exit = { code, signal, atMs: Date.now() };
-    LIVE_CHILDREN.delete(child);
-  });
-  LIVE_CHILDREN.add(child);
-  return child;
-}
-
-/** Signals the child and waits for it to exit; SIGTERM falls back to SIGKILL after `graceMs`. */
-export async function stopProcessor(child: ProcessorChild, signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<void> {
-  child.stopping = true;
-  if (child.exit) return;
-  const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
-  child.proc.kill(signal);
-  if (signal === 'SIGKILL') return exited;
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** SIGKILLs every processor still running (error paths, Ctrl-C); synchronous, safe in an exit handler. */
-export function killAllProcessors(): void {
-  for (const c of LIVE_CHILDREN) {
-    c.stopping = true;
-    c.proc.kill('SIGKILL');
-  }
-}
-
-/** Fails if the child died without being asked to, quoting its last log lines. */
-export function assertAlive(child: ProcessorChild): void {
-  if (child.exit && !child.stopping) {
-    const tail = child.logs.slice(-15).map((l) => `    ${l.line}`).join('\n');
-    throw new Error(`processor ${child.label} exited unexpectedly (code ${child.exit.code}, signal ${child.exit.signal}); last log lines:\n${tail}`);
-  }
-}
-
-/** Waits for the first log record whose `msg` is `msg`; returns it with the time it was logged. */
-export async function waitForLog(child: ProcessorChild, msg: string, timeoutMs: number, from = 0): Promise<{ line: LogLine; loggedAtMs: number }> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const line = child.logs.slice(from).find((l) => l.json?.['msg'] === msg);
-    if (line) return { line, loggedAtMs: logTime(line) };
-    assertAlive(child);
-    if (Date.now() > deadline) throw new Error(`processor ${child.label}: no "${msg}" log line within ${timeoutMs} ms`);
-    await sleep(25);
-  }
-}
-
-/** When the processor wrote a line (its `time` field), falling back to when the bench read it. */
-export function logTime(l: LogLine): number {
-  const t = typeof l.json?.['time'] === 'string' ? Date.parse(l.json['time']) : Number.NaN;
-  return Number.isFinite(t) ? t : l.atMs;
-}
-
-/** CPU seconds (user + system) the child has used so far, from /proc (Linux; null elsewhere). */
-export function cpuSeconds(child: ProcessorChild): number | null {
-  try {
-    const stat = readFileSync(`/proc/${child.proc.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of proc(5) (utime, stime), counted after the command name; 100 ticks/s on Linux.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** Warnings, errors and non-JSON stderr output of a processor: evidence for the report. */
-export function logIssues(child: ProcessorChild, limit = 10): { count: number; first: string[] } {
-  const bad = child.logs.filter((l) => l.json === null || l.json['level'] === 'warn' || l.json['level'] === 'error');
-  return { count: bad.length, first: bad.slice(0, limit).map((l) => l.line.slice(0, 400)) };
+export function startProcessor(label: string, env: Record<string, string>, extraArgs: readonly string[] = []): TickflowChild {
+  return startTickflow(label, `processor ${label}`, ['process', '--metrics-port', '0', ...extraArgs], { ...process.env, ...env });
 }
 
 // ---------------------------------------------------------------------------------------------
-// Topics, offsets, groups, Redis keys
+// Topics, offsets, Redis keys
 // ---------------------------------------------------------------------------------------------
 
 /** Every catalogue topic under `prefix`; raw topics get `rawPartitions`, the others 2. */
@@ -164,13 +25,6 @@ export async function createCatalogue(admin: Admin, prefix: string, rawPartition
     waitForLeaders: true,
     topics: Object.values(TOPICS).map((t) => ({ topic: prefix + t, numPartitions: raw.has(t) ? rawPartitions : 2, replicationFactor: 1 })),
   });
-}
-
-/** Deletes every topic whose name starts with one of `prefixes`; returns how many. */
-export async function deleteTopicsWithPrefixes(admin: Admin, prefixes: readonly string[]): Promise<number> {
-  const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
-  if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-  return topics.length;
 }
 
 /** High watermark per `topic:partition` of the raw topics under `prefix`, and per-topic totals. */
@@ -189,21 +43,6 @@ export async function rawEndOffsets(admin: Admin, prefix: string): Promise<{ end
     total += n;
   }
   return { ends, perTopic, total };
-}
-
-/** The group's committed offsets over the raw topics: their sum and whether every partition reached `ends`. */
-export async function committedProgress(admin: Admin, prefix: string, groupId: string, ends: Map<string, number>): Promise<{ committed: number; caughtUp: boolean }> {
-  const fetched = await admin.fetchOffsets({ groupId, topics: RAW_TOPICS.map((t) => prefix + t) });
-  let committed = 0;
-  let caughtUp = true;
-  const seen = new Map<string, number>();
-  for (const t of fetched) for (const p of t.partitions) seen.set(`${t.topic}:${p.partition}`, Number(p.offset));
-  for (const [key, end] of ends) {
-    const c = seen.get(key) ?? -1;
-    if (c > 0) committed += c;
-    if (c < end) caughtUp = false;
-  }
-  return { committed, caughtUp };
 }
 
 /** Sum of the group's committed offsets over the raw topics (grows at each committed checkpoint). */

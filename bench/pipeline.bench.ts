@@ -22,10 +22,6 @@
  *   BENCH_RESTART_RATE [2000]    live events/s of the restart phase; BENCH_RESTART_WARM_S [8] before the kill
  *   BENCH_ONLY                   comma list of phases to run: checkpoint,throughput,latency,restart
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { dirname, join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { MarketSimulator, runIngest, type SymbolSpec } from '@tickflow/ingestion';
@@ -35,37 +31,30 @@ import { decodeSnapshot, encodeSnapshot } from '@tickflow/stream';
 // Not exported by @tickflow/processor's entry: the store is reached by path (benchmark only).
 import { RedisCheckpointStore } from '../apps/processor/src/checkpoint/redis-checkpoint-store';
 import {
-  PacedFeed,
-  REPO_ROOT,
   assertAlive,
-  committedProgress,
-  committedSum,
+  benchMain,
   cpuSeconds,
-  createCatalogue,
-  deleteRedisKeys,
-  deleteTopicsWithPrefixes,
-  killAllProcessors,
+  deleteRunTopicsAndGroups,
+  envInt,
+  fmt,
+  killAllChildren,
+  loadavg,
   logIssues,
   logTime,
+  machineInfo,
   median,
+  progressLogger,
   quantile,
-  rawEndOffsets,
+  resultHead,
   round,
   sleep,
-  startProcessor,
-  stopProcessor,
-  tailTopic,
+  stopTickflow,
+  summaryFormat,
+  waitForCatchUp,
   waitForLog,
-  type ProcessorChild,
-} from './pipeline-kit';
-
-function envInt(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}=${JSON.stringify(raw)}: expected an integer >= ${min}`);
-  return n;
-}
+  type TickflowChild,
+} from './bench-kit';
+import { PacedFeed, committedSum, createCatalogue, deleteRedisKeys, rawEndOffsets, startProcessor, tailTopic } from './pipeline-kit';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -101,10 +90,7 @@ const CKPT_REDIS_PREFIX = `tickflow-bench:${RUN_ID}:ckpt`;
 const PROCESSOR_REDIS_PATTERNS = ALL_PREFIXES.map((p) => `tickflow:ckpt:${p}processor-p*`);
 
 const BENCH_STARTED = Date.now();
-function progress(msg: string): void {
-  console.error(`[pipeline ${((Date.now() - BENCH_STARTED) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
-}
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const progress = progressLogger('pipeline', BENCH_STARTED);
 
 function processorEnv(prefix: string, extra: Record<string, string> = {}): Record<string, string> {
   return { KAFKA_BROKERS: BROKERS.join(','), REDIS_URL, TICKFLOW_TOPIC_PREFIX: prefix, TICKFLOW_GROUP: `${prefix}processor`, ...extra };
@@ -112,7 +98,7 @@ function processorEnv(prefix: string, extra: Record<string, string> = {}): Recor
 
 /** Processor log warnings/errors per phase: evidence if the processor misbehaved. */
 const processorIssues: Record<string, { count: number; first: string[] }> = {};
-function recordIssues(child: ProcessorChild): void {
+function recordIssues(child: TickflowChild): void {
   const issues = logIssues(child);
   if (issues.count > 0) {
     processorIssues[child.label] = issues;
@@ -305,36 +291,12 @@ async function processorThroughput(admin: Admin, prefix: string, label: 'eos' | 
   try {
     const started = await waitForLog(child, 'processor started', 120_000);
     const t0 = started.loggedAtMs;
-    const cpuAtStart = cpuSeconds(child);
+    const cpuAtStart = cpuSeconds(child.proc.pid);
     progress(`  ${label}: "processor started" ${((t0 - child.startedAtMs) / 1000).toFixed(1)} s after spawn`);
-    let first: { atMs: number; committed: number } | null = null;
-    let endAt = 0;
-    let lastPrint = Date.now();
-    let lastCommitted = 0;
-    let lastPrintCommitted = 0;
-    const deadline = Date.now() + 900_000;
-    while (true) {
-      assertAlive(child);
-      const now = Date.now();
-      const p = await committedProgress(admin, prefix, groupId, ends);
-      if (p.committed > 0 && !first) first = { atMs: now, committed: p.committed };
-      lastCommitted = p.committed;
-      if (p.caughtUp) {
-        endAt = now;
-        break;
-      }
-      if (now - lastPrint >= 3000) {
-        progress(`  ${label}: ${fmt(p.committed)} / ${fmt(total)} records committed (${fmt(((p.committed - lastPrintCommitted) * 1000) / (now - lastPrint))}/s)`);
-        lastPrint = now;
-        lastPrintCommitted = p.committed;
-      }
-      if (now > deadline) throw new Error(`${label}: the processor had committed ${lastCommitted} of ${total} records after 900 s`);
-      await sleep(100);
-    }
+    const { endAt, first, perSecAfterFirstCommit: sustained } = await waitForCatchUp({ admin, groupId, ends, total, child, label, timeoutMs: 900_000, progress });
     const seconds = (endAt - t0) / 1000;
-    const cpuAtEnd = cpuSeconds(child);
+    const cpuAtEnd = cpuSeconds(child.proc.pid);
     const cpu = cpuAtStart !== null && cpuAtEnd !== null ? cpuAtEnd - cpuAtStart : null;
-    const sustained = first && endAt > first.atMs ? (total - first.committed) / ((endAt - first.atMs) / 1000) : Number.NaN;
     const tasks = child.logs.filter((l) => l.json?.['msg'] === 'task started').length;
     progress(`  ${label}: caught up in ${seconds.toFixed(1)} s — ${fmt(trades / seconds)} trades/s, ${fmt(total / seconds)} events/s`);
     return {
@@ -353,7 +315,7 @@ async function processorThroughput(admin: Admin, prefix: string, label: 'eos' | 
       tasks_started: tasks,
     };
   } finally {
-    await stopProcessor(child, 'SIGTERM');
+    await stopTickflow(child, 'SIGTERM');
     recordIssues(child);
   }
 }
@@ -443,7 +405,7 @@ async function benchLatency(kafka: Kafka, admin: Admin): Promise<Record<string, 
   } finally {
     if (feedRunning) await feed.stop().catch(() => undefined);
     await reader?.disconnect().catch(() => undefined);
-    await stopProcessor(child, 'SIGTERM');
+    await stopTickflow(child, 'SIGTERM');
     recordIssues(child);
   }
 }
@@ -457,7 +419,7 @@ async function benchRestart(kafka: Kafka, admin: Admin): Promise<Record<string, 
   await createCatalogue(admin, prefix, PARTITIONS);
   const env = processorEnv(prefix, { TICKFLOW_CHECKPOINT_MS: String(RESTART_CHECKPOINT_MS), TICKFLOW_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS) });
   progress(`restart: ${fmt(RESTART_RATE)} live events/s, checkpoint ${RESTART_CHECKPOINT_MS} ms, session timeout ${SESSION_TIMEOUT_MS} ms; SIGKILL after ${RESTART_WARM_S} s, restart at once`);
-  const children: ProcessorChild[] = [];
+  const children: TickflowChild[] = [];
   const readers: Consumer[] = [];
   const feed = new PacedFeed(kafka, { prefix, eventsPerSec: RESTART_RATE, symbols: SYMBOLS, seed: 4242 });
   let feedRunning = false;
@@ -501,7 +463,7 @@ async function benchRestart(kafka: Kafka, admin: Admin): Promise<Record<string, 
     }
     progress(`  restart: ${fmt(committedBeforeKill)} committed trades seen on processed.trades.filled; SIGKILL`);
     killAt = Date.now();
-    await stopProcessor(first, 'SIGKILL');
+    await stopTickflow(first, 'SIGKILL');
     restartAt = Date.now();
     const second = startProcessor('restart-2', env);
     children.push(second);
@@ -545,7 +507,7 @@ async function benchRestart(kafka: Kafka, admin: Admin): Promise<Record<string, 
     if (feedRunning) await feed.stop().catch(() => undefined);
     for (const r of readers) await r.disconnect().catch(() => undefined);
     for (const c of children) {
-      await stopProcessor(c, 'SIGTERM');
+      await stopTickflow(c, 'SIGTERM');
       recordIssues(c);
     }
   }
@@ -553,31 +515,8 @@ async function benchRestart(kafka: Kafka, admin: Admin): Promise<Record<string, 
 
 // ---------------------------------------------------------------------------------------------
 
-function gitInfo(): { commit: string | null; dirty: boolean | null } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim().length > 0;
-    return { commit, dirty };
-  } catch {
-    return { commit: null, dirty: null };
-  }
-}
-
 async function cleanUp(admin: Admin | null): Promise<void> {
-  if (admin) {
-    try {
-      const n = await deleteTopicsWithPrefixes(admin, ALL_PREFIXES);
-      progress(`cleanup: deleted ${n} topic(s) under bench-pipe-${RUN_ID}-*`);
-    } catch (err) {
-      progress(`cleanup: deleting topics failed: ${String(err)}`);
-    }
-    try {
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => ALL_PREFIXES.some((p) => g.startsWith(p)));
-      if (groups.length > 0) await admin.deleteGroups(groups);
-    } catch {
-      /* groups of killed members stay until their session expires; the broker removes empty groups later */
-    }
-  }
+  if (admin) await deleteRunTopicsAndGroups(admin, ALL_PREFIXES, `bench-pipe-${RUN_ID}-*`, progress);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   try {
     let n = 0;
@@ -591,7 +530,7 @@ async function cleanUp(admin: Admin | null): Promise<void> {
 }
 
 export async function benchPipeline(): Promise<Record<string, unknown>> {
-  const loadStart = os.loadavg().map((v) => round(v, 2));
+  const loadStart = loadavg();
   const kafka = new Kafka({ clientId: `tickflow-bench-pipeline-${process.pid}`, brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
   let admin: Admin | null = null;
   const details: Record<string, unknown> = {};
@@ -633,25 +572,13 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
       Object.assign(out, { restart_to_first_output_s: r['restart_to_first_output_s'], restart_to_first_live_output_s: r['restart_to_first_live_output_s'] });
     }
   } finally {
-    killAllProcessors();
+    killAllChildren();
     await cleanUp(admin);
     await admin?.disconnect().catch(() => undefined);
   }
 
-  const met: Record<string, boolean | null> = {
-    eos_trades_per_sec: typeof out['eos_trades_per_sec'] === 'number' ? out['eos_trades_per_sec'] >= TARGETS.eos_trades_per_sec : null,
-    p99_ms: typeof out['p99_ms'] === 'number' ? out['p99_ms'] <= TARGETS.p99_ms : null,
-    checkpoint_ms: typeof out['checkpoint_ms'] === 'number' ? out['checkpoint_ms'] <= TARGETS.checkpoint_ms : null,
-    restart_to_first_output_s: typeof out['restart_to_first_output_s'] === 'number' ? out['restart_to_first_output_s'] <= TARGETS.restart_to_first_output_s : null,
-  };
-  const git = gitInfo();
   return {
-    generated_at: new Date().toISOString(),
-    commit: git.commit,
-    worktree_dirty: git.dirty,
-    ...out,
-    targets: TARGETS,
-    met,
+    ...resultHead(out, TARGETS, ['eos_trades_per_sec']),
     parameters: {
       trades: TRADES,
       raw_partitions: PARTITIONS,
@@ -670,16 +597,7 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
       session_timeout_ms: SESSION_TIMEOUT_MS,
       phases: [...PHASES],
     },
-    machine: {
-      cpus: os.cpus().length,
-      cpu_model: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      total_mem_mb: Math.round(os.totalmem() / 2 ** 20),
-      loadavg_start: loadStart,
-      loadavg_end: os.loadavg().map((v) => round(v, 2)),
-      broker: `${BROKERS.join(',')} (shared single-node Kafka of tools/test-services.mjs, same machine)`,
-      redis: REDIS_URL,
-    },
+    machine: machineInfo(loadStart, BROKERS, { redis: REDIS_URL }),
     notes: [
       'Throughput: raw topics preloaded first (simulator, paced:false); the clock runs from the processor\'s "processor started" log line to the moment its group\'s committed offsets equal the end offsets on every raw partition. Resolution: one checkpoint interval plus the 100 ms poll.',
       `Restart: the SIGKILLed member keeps its partitions until the coordinator expires its session (TICKFLOW_SESSION_TIMEOUT_MS=${SESSION_TIMEOUT_MS}, the minimum); the restarted instance's group join waits for that, so restart_to_first_output_s includes up to ~${SESSION_TIMEOUT_MS / 1000} s of it (see details.restart.restarted_processor.joined_consumer_group_s).`,
@@ -693,12 +611,10 @@ export async function benchPipeline(): Promise<Record<string, unknown>> {
 }
 
 function summary(r: Record<string, unknown>): string {
-  const met = r['met'] as Record<string, boolean | null>;
-  const mark = (k: string): string => (met[k] === null || met[k] === undefined ? '' : met[k] ? '  ✓ target met' : '  ✗ target missed');
-  const show = (v: unknown, unit: string): string => (typeof v === 'number' ? `${v.toLocaleString('en-US')} ${unit}` : 'not run');
+  const { heading, show, mark } = summaryFormat('pipeline', r);
   const lines = [
     '',
-    `tickflow pipeline benchmark — ${String(r['commit'] ?? '?').slice(0, 10)}, ${String(r['generated_at'])}, ${String(r['runtime_s'])} s`,
+    heading,
     `  exactly-once throughput     ${show(r['eos_trades_per_sec'], 'trades/s')} (${show(r['eos_events_per_sec'], 'events/s')})  target ≥ ${TARGETS.eos_trades_per_sec.toLocaleString('en-US')}${mark('eos_trades_per_sec')}`,
     `  at-least-once throughput    ${show(r['alo_trades_per_sec'], 'trades/s')} (${show(r['alo_events_per_sec'], 'events/s')})`,
     `  raw kafkajs consumer        ${show(r['raw_consume_per_sec'], 'records/s')} (ceiling)`,
@@ -712,28 +628,18 @@ function summary(r: Record<string, unknown>): string {
 }
 
 if (process.argv[1]?.endsWith('pipeline.bench.ts')) {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    progress(`${signal}: killing processors and removing this run's topics…`);
-    killAllProcessors();
-    const admin = new Kafka({ clientId: 'tickflow-bench-cleanup', brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
-    const cleanup = admin.connect().then(() => cleanUp(admin)).finally(() => admin.disconnect());
-    void Promise.race([cleanup, sleep(15_000)]).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', killAllProcessors);
-  try {
-    const result = await benchPipeline();
-    const out = join(REPO_ROOT, 'bench', 'results', 'pipeline.json');
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-    console.log(summary(result));
-    console.error(`wrote ${out}`);
-    process.exit(0);
-  } catch (err) {
-    console.error(`pipeline benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    const issues = Object.entries(processorIssues);
-    if (issues.length > 0) console.error(`processor warnings/errors: ${JSON.stringify(processorIssues, null, 2)}`);
-    process.exit(1);
-  }
+  await benchMain({
+    name: 'pipeline',
+    brokers: BROKERS,
+    cleanupClientId: 'tickflow-bench-cleanup',
+    progress,
+    run: benchPipeline,
+    summary,
+    onSignalMessage: "killing processors and removing this run's topics…",
+    cleanUp,
+    onFailure: () => {
+      const issues = Object.entries(processorIssues);
+      if (issues.length > 0) console.error(`processor warnings/errors: ${JSON.stringify(processorIssues, null, 2)}`);
+    },
+  });
 }
