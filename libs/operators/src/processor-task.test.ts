@@ -92,6 +92,14 @@ describe('ProcessorTask routing and DLQ', () => {
 });
 
 describe('ProcessorTask windows', () => {
+  it('dates an undecodable record by the event time its transport carried, else by the last event time seen', () => {
+    const { sink, task } = newTask();
+    task.processRaw(TOPICS.rawTrades, line(trade(1, T0 + 5_000, 100)), pos());
+    task.processRaw(TOPICS.rawOrderBook, new Uint8Array(0), { ...pos(TOPICS.rawOrderBook), eventTsMs: T0 + 42 });
+    task.processRaw(TOPICS.rawOrderBook, new Uint8Array(0), pos(TOPICS.rawOrderBook));
+    expect(sink.on(TOPICS.dlqDeserialization).map((d) => d['failed_at'])).toEqual([T0 + 42, T0 + 5_000]);
+  });
+
   it('cuts an oversized original in its DLQ record and says so, so the record still fits the DLQ topic', () => {
     const { sink, task } = newTask({ maxDlqOriginalBytes: 1000 });
     const huge = line(trade(9, T0, 100, { symbol: 'A'.repeat(5000) }));

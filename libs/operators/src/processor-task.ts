@@ -95,6 +95,12 @@ export interface RecordPosition {
   topic: string;
   partition: number;
   offset: number;
+  /**
+   * The record's event time as its transport carries it (Kafka: the `event-ts` header), if any. Only
+   * used as `failed_at` of a record that does not decode; without it, the last event time seen — which
+   * depends on where the record fell in the merge.
+   */
+  eventTsMs?: number;
 }
 
 const SNAPSHOT_FORMAT = 1;
@@ -455,7 +461,8 @@ export class ProcessorTask {
     const topic = errorType === 'DESERIALIZATION_ERROR' ? TOPICS.dlqDeserialization : TOPICS.dlqValidation;
     if (errorType === 'DESERIALIZATION_ERROR') this.counters.deserializationErrors++;
     else this.counters.validationErrors++;
-    this.dlq(topic, { error_type: errorType, error_code: code, error_message: message, original: bytes, attempted_id: attemptedId?.slice(0, 128) ?? null }, pos, this.lastEventTs);
+    const failedAt = pos.eventTsMs !== undefined && Number.isFinite(pos.eventTsMs) ? pos.eventTsMs : this.lastEventTs;
+    this.dlq(topic, { error_type: errorType, error_code: code, error_message: message, original: bytes, attempted_id: attemptedId?.slice(0, 128) ?? null }, pos, failedAt);
   }
 
   private rejected(r: Rejection, topic: TopicName, original: Uint8Array | object, pos: RecordPosition, attemptedId: string, eventTs: number): void {

@@ -311,7 +311,7 @@ export class KafkaProcessor {
 
   private process(t: PartitionTask): void {
     const { task, partition } = t;
-    t.merger.drain((r) => task.processRaw(r.topic, r.value, { topic: r.topic, partition, offset: r.offset }), Number.POSITIVE_INFINITY, Date.now());
+    t.merger.drain((r) => task.processRaw(r.topic, r.value, { topic: r.topic, partition, offset: r.offset, eventTsMs: r.tsMs }), Number.POSITIVE_INFINITY, Date.now());
     for (let i = 0; i < INPUTS.length; i++) {
       if (t.paused[i] && t.merger.queued(i) < RESUME_AT) {
         t.paused[i] = false;
