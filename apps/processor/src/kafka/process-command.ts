@@ -6,6 +6,7 @@ import { RedisCheckpointStore } from '../checkpoint/redis-checkpoint-store';
 import { loadReference } from '../reference/load-reference';
 import { KafkaProcessor } from './kafka-processor';
 import { ProcessorMetrics } from './processor-metrics';
+import { jsonLogger, kafkaAppSettings } from '../cli/kafka-app-settings';
 
 export const PROCESS_USAGE = `Usage: tickflow process [options]
 
@@ -30,9 +31,7 @@ transaction per checkpoint, task state checkpointed to Redis. SIGTERM drains and
                          (env TICKFLOW_MAX_TASK_IDLE_MS, default 0 = lowest latency)
   --at-least-once        no transactions (benchmark baseline; outputs may repeat after a crash)`;
 
-function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
-  process.stderr.write(JSON.stringify({ level, time: new Date().toISOString(), app: 'processor', msg, ...fields }) + '\n');
-}
+const log = jsonLogger('processor');
 
 export async function processCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -58,14 +57,8 @@ export async function processCommand(args: string[]): Promise<number> {
     return 0;
   }
   const env = process.env;
-  const brokers = stringSetting({ flag: 'brokers', env: 'KAFKA_BROKERS' }, values, env, {
-    default: '127.0.0.1:9092',
-    pattern: /^[\w.-]+:\d+(,[\w.-]+:\d+)*$/,
-    describe: 'host:port[,host:port…]',
-  })!.split(',');
+  const { brokers, groupId, topicPrefix } = kafkaAppSettings(values, env, { env: 'TICKFLOW_GROUP', default: 'tickflow-processor' });
   const redisUrl = stringSetting({ flag: 'redis', env: 'REDIS_URL' }, values, env, { default: 'redis://127.0.0.1:6379', pattern: /^rediss?:\/\/\S+$/, describe: 'a redis:// URL' })!;
-  const groupId = stringSetting({ flag: 'group', env: 'TICKFLOW_GROUP' }, values, env, { default: 'tickflow-processor', pattern: /^[\w.-]{1,100}$/, describe: 'letters, digits, . _ -' })!;
-  const topicPrefix = stringSetting({ flag: 'topic-prefix', env: 'TICKFLOW_TOPIC_PREFIX' }, values, env, { default: '', pattern: /^[\w.-]{0,80}$/, describe: 'letters, digits, . _ -' })!;
   const checkpointIntervalMs = intSetting({ flag: 'checkpoint-ms', env: 'TICKFLOW_CHECKPOINT_MS' }, values, env, { default: 10_000, min: 50, max: 600_000 });
   const sessionTimeoutMs = intSetting({ flag: 'session-timeout-ms', env: 'TICKFLOW_SESSION_TIMEOUT_MS' }, values, env, { default: 10_000, min: 6_000, max: 300_000 });
   const metricsPort = intSetting({ flag: 'metrics-port', env: 'TICKFLOW_METRICS_PORT' }, values, env, { default: 9464, min: 0, max: 65_535 });

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { intSetting, stringSetting } from '@tickflow/config';
 import { createKafka, ensureTopics, topicCatalogue } from '@tickflow/kafka';
+import { brokersSetting } from '../cli/kafka-app-settings';
 
 export const TOPICS_USAGE = `Usage: tickflow topics [--create] [--brokers LIST] [--topic-prefix P] [--raw-partitions N]
 
@@ -43,7 +44,7 @@ export async function topicsCommand(args: string[]): Promise<number> {
     console.log(`${(prefix + t.name).padEnd(30 + prefix.length)} ${String(t.partitions).padStart(10)}  ${retention(t.retentionMs).padEnd(9)}  ${t.cleanupPolicy.padEnd(7)}  ${t.key}`);
   }
   if (!values.create) return 0;
-  const brokers = stringSetting({ flag: 'brokers', env: 'KAFKA_BROKERS' }, values, env, { default: '127.0.0.1:9092', pattern: /^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, describe: 'host:port[,host:port…]' })!.split(',');
+  const brokers = brokersSetting(values, env);
   const admin = createKafka({ brokers, clientId: 'tickflow-topics' }).admin();
   await admin.connect();
   try {

@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ConfigError, intSetting, stringSetting } from '@tickflow/config';
 import { LakeWriter } from './lake-writer';
 import { LakeLockError } from './lake-writer-lock';
+import { jsonLogger, kafkaAppSettings } from '../cli/kafka-app-settings';
 
 export const LAKE_USAGE = `Usage: tickflow lake [options]
 
@@ -24,9 +25,7 @@ buffered, then exits 0.
   --batch-ms N           …or when its oldest record has waited N ms (env TICKFLOW_LAKE_BATCH_MS, default 10000)
   --session-timeout-ms N consumer-group session timeout (env TICKFLOW_SESSION_TIMEOUT_MS, default 10000, min 6000)`;
 
-function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
-  process.stderr.write(JSON.stringify({ level, time: new Date().toISOString(), app: 'lake', msg, ...fields }) + '\n');
-}
+const log = jsonLogger('lake');
 
 export async function lakeCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -48,13 +47,7 @@ export async function lakeCommand(args: string[]): Promise<number> {
     return 0;
   }
   const env = process.env;
-  const brokers = stringSetting({ flag: 'brokers', env: 'KAFKA_BROKERS' }, values, env, {
-    default: '127.0.0.1:9092',
-    pattern: /^[\w.-]+:\d+(,[\w.-]+:\d+)*$/,
-    describe: 'host:port[,host:port…]',
-  })!.split(',');
-  const groupId = stringSetting({ flag: 'group', env: 'TICKFLOW_LAKE_GROUP' }, values, env, { default: 'tickflow-lake', pattern: /^[\w.-]{1,100}$/, describe: 'letters, digits, . _ -' })!;
-  const topicPrefix = stringSetting({ flag: 'topic-prefix', env: 'TICKFLOW_TOPIC_PREFIX' }, values, env, { default: '', pattern: /^[\w.-]{0,80}$/, describe: 'letters, digits, . _ -' })!;
+  const { brokers, groupId, topicPrefix } = kafkaAppSettings(values, env, { env: 'TICKFLOW_LAKE_GROUP', default: 'tickflow-lake' });
   const lakeRoot = stringSetting({ flag: 'lake-dir', env: 'TICKFLOW_LAKE_DIR' }, values, env, { default: './data/lake', pattern: /^[^*?[\]{}]+$/, describe: 'a directory path without glob characters' })!;
   const maxBatchRecords = intSetting({ flag: 'batch-records', env: 'TICKFLOW_LAKE_BATCH_RECORDS' }, values, env, { default: 50_000, min: 1, max: 5_000_000 });
   const maxBatchAgeMs = intSetting({ flag: 'batch-ms', env: 'TICKFLOW_LAKE_BATCH_MS' }, values, env, { default: 10_000, min: 10, max: 3_600_000 });

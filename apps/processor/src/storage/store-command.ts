@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { intSetting, stringSetting } from '@tickflow/config';
+import { intSetting } from '@tickflow/config';
 import { createClickHouse, describeClickHouse, loadClickHouseSettings, runMigrations } from '@tickflow/clickhouse';
 import { ClickHouseWriter } from './clickhouse-writer';
+import { jsonLogger, kafkaAppSettings } from '../cli/kafka-app-settings';
 
 export const STORE_USAGE = `Usage: tickflow store [options]
 
@@ -20,9 +21,7 @@ Applies the migrations first. SIGTERM inserts what is buffered, commits and exit
   --clickhouse-database D database (env CLICKHOUSE_DATABASE, default tickflow)
   --clickhouse-path DIR   chDB data directory when no URL is set (env TICKFLOW_CLICKHOUSE_PATH, default ./data/clickhouse)`;
 
-function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
-  process.stderr.write(JSON.stringify({ level, time: new Date().toISOString(), app: 'clickhouse-writer', msg, ...fields }) + '\n');
-}
+const log = jsonLogger('clickhouse-writer');
 
 export async function storeCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -46,9 +45,7 @@ export async function storeCommand(args: string[]): Promise<number> {
     return 0;
   }
   const env = process.env;
-  const brokers = stringSetting({ flag: 'brokers', env: 'KAFKA_BROKERS' }, values, env, { default: '127.0.0.1:9092', pattern: /^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, describe: 'host:port[,host:port…]' })!.split(',');
-  const groupId = stringSetting({ flag: 'group', env: 'TICKFLOW_STORE_GROUP' }, values, env, { default: 'tickflow-clickhouse-writer', pattern: /^[\w.-]{1,100}$/, describe: 'letters, digits, . _ -' })!;
-  const topicPrefix = stringSetting({ flag: 'topic-prefix', env: 'TICKFLOW_TOPIC_PREFIX' }, values, env, { default: '', pattern: /^[\w.-]{0,80}$/, describe: 'letters, digits, . _ -' })!;
+  const { brokers, groupId, topicPrefix } = kafkaAppSettings(values, env, { env: 'TICKFLOW_STORE_GROUP', default: 'tickflow-clickhouse-writer' });
   const batchRows = intSetting({ flag: 'batch-rows', env: 'TICKFLOW_STORE_BATCH_ROWS' }, values, env, { default: 20_000, min: 1, max: 1_000_000 });
   const batchMs = intSetting({ flag: 'batch-ms', env: 'TICKFLOW_STORE_BATCH_MS' }, values, env, { default: 1_000, min: 10, max: 600_000 });
   const settings = loadClickHouseSettings(values);
