@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { runIngest } from '@tickflow/ingestion';
 import { TOPICS } from '@tickflow/operators';
-import { encode, type RawTrade } from '@tickflow/schemas';
-import { caughtUp, committedTotal, createTopics, ensureServices, kafkaClient, produce, readAll, readRaw, sliceInput, startProcessor, stopProcessor, type TapeRecord } from './kafka-harness';
+import { caughtUp, committedTotal, createTopics, ensureServices, flushSentinels, kafkaClient, produce, readAll, readRaw, sliceInput, startProcessor, stopProcessor, type TapeRecord } from './kafka-harness';
 
 /**
  * The exactly-once invariant (design §3), checked the way Kafka's own EOS system tests do it: the
@@ -21,13 +20,6 @@ const OUTPUT_TOPICS = [
   TOPICS.dlqUnroutable, TOPICS.dlqLateEvents, TOPICS.dlqProcessingErrors,
 ] as const;
 
-function flushSentinels(tsMs: number): TapeRecord[] {
-  return Array.from({ length: PARTITIONS }, (_, p) => {
-    const id = `FLUSH-${p}`;
-    const t: RawTrade = { trade_id: id, order_id: id, symbol: 'ZZFLUSH', side: 'BUY', quantity: 1, price: 1, status: 'FILLED', exchange: 'TEST', trader_id: '', account_id: '', timestamp_ms: tsMs, event_type: 'TRADE', event_ts: tsMs, ingest_ts: 0, seq: 0, source: 'test', correlation_id: id, version: 1 };
-    return { topic: TOPICS.rawTrades, key: 'ZZFLUSH', value: encode('RawTrade', t), timestamp: tsMs, partition: p };
-  });
-}
 
 async function until(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -91,7 +83,7 @@ describe('chaos: SIGKILL the processor at random points mid-stream', () => {
     input = await readRaw(kafka, admin, source);
     expect(input.length).toBe(summary.total);
     for (const prefix of [calm, killed, zombie]) await createTopics(admin, prefix, PARTITIONS);
-    await produce(kafka, calm, [...input, ...flushSentinels(START_MS + 86_400_000)]);
+    await produce(kafka, calm, [...input, ...flushSentinels(PARTITIONS, START_MS + 86_400_000)]);
   }, 600_000);
 
   const slice = (k: number, n: number): TapeRecord[] => sliceInput(input, k, n);
@@ -135,7 +127,7 @@ describe('chaos: SIGKILL the processor at random points mid-stream', () => {
       children.push(current);
     }
     expect(kills).toBe(KILLS);
-    await produce(kafka, killed, flushSentinels(START_MS + 86_400_000));
+    await produce(kafka, killed, flushSentinels(PARTITIONS, START_MS + 86_400_000));
 
     await until('the crash-free run to finish', () => caughtUp(admin, calm, `${calm}processor`), 300_000);
     await until('the killed run to finish', () => caughtUp(admin, killed, `${killed}processor`), 300_000);
@@ -162,7 +154,7 @@ describe('chaos: SIGKILL the processor at random points mid-stream', () => {
     await until('the second instance to take over the frozen one\'s tasks', async () => second.logs.filter((l) => l.includes('"task started"')).length > handedOver, 120_000);
     await new Promise((r) => setTimeout(r, 2000));
     first.kill('SIGCONT'); // the zombie wakes up with stale state and an old producer epoch
-    await produce(kafka, zombie, [...slice(3, 4), ...flushSentinels(START_MS + 86_400_000)]);
+    await produce(kafka, zombie, [...slice(3, 4), ...flushSentinels(PARTITIONS, START_MS + 86_400_000)]);
     await until('the zombie run to finish', () => caughtUp(admin, zombie, group), 300_000);
     await until('the crash-free run to finish', () => caughtUp(admin, calm, `${calm}processor`), 300_000);
     await expectSameOutputs(calm, zombie);

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { TOPICS } from '@tickflow/operators';
-import { encode, type RawTrade } from '@tickflow/schemas';
 import { runReplay } from '../src/replay/run-replay';
 import { QUOTES_FILE, TRADES_FILE } from './shared-data';
-import { createTopics, deterministic, ensureServices, kafkaClient, produce, readTopic, startProcessor, stopProcessor, tapeRecords, type TapeRecord } from './kafka-harness';
+import { createTopics, deterministic, ensureServices, flushSentinels, kafkaClient, produce, readTopic, startProcessor, stopProcessor, tapeRecords } from './kafka-harness';
 
 type Row = Record<string, unknown>;
 const TAPE_SYMBOLS = new Set(['BTCUSDT', 'ETHUSDT', 'Crypto']);
@@ -20,14 +19,6 @@ function readNdjson(dir: string, topic: string): Row[] {
   }
 }
 
-/** A trade far in the future on every partition: moves each task's watermark past the whole tape. */
-function sentinel(partition: number, tsMs: number): TapeRecord {
-  const t: RawTrade = {
-    trade_id: `FLUSH-${partition}`, order_id: `FLUSH-${partition}`, symbol: 'ZZFLUSH', side: 'BUY', quantity: 1, price: 1, status: 'FILLED', exchange: 'TEST',
-    trader_id: '', account_id: '', timestamp_ms: tsMs, event_type: 'TRADE', event_ts: tsMs, ingest_ts: 0, seq: 0, source: 'test', correlation_id: `FLUSH-${partition}`, version: 1,
-  };
-  return { topic: TOPICS.rawTrades, key: 'ZZFLUSH', value: encode('RawTrade', t), timestamp: tsMs, partition };
-}
 
 describe('ingestion → Kafka → tickflow process → output topics equals the in-process replay', () => {
   const prefix = `e2e${process.pid}x${Date.now()}.`;
@@ -46,7 +37,7 @@ describe('ingestion → Kafka → tickflow process → output topics equals the 
     const trades = tapeRecords(TRADES_FILE, TOPICS.rawTrades);
     const quotes = tapeRecords(QUOTES_FILE, TOPICS.rawMarketData);
     const lastTs = Math.max(...trades.map((t) => t.timestamp));
-    await produce(kafka, prefix, [...trades, ...quotes, sentinel(0, lastTs + 3_600_000)]);
+    await produce(kafka, prefix, [...trades, ...quotes, ...flushSentinels(1, lastTs + 3_600_000)]);
 
     outDir = mkdtempSync(join(tmpdir(), 'tickflow-e2e-'));
     await runReplay({ trades: TRADES_FILE, quotes: QUOTES_FILE, outDir });

@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import { TOPICS } from '@tickflow/operators';
-import { decode, decodeRaw, encode, type DlqRecord, type EventName } from '@tickflow/schemas';
+import { decode, decodeRaw, encode, type DlqRecord, type EventName, type RawTrade } from '@tickflow/schemas';
 import { eventOfTopic } from '../src/kafka/output-encoder';
 import { REPO_ROOT, TICKFLOW_BIN } from './shared-data';
 
@@ -252,4 +252,16 @@ export function sliceInput(input: readonly TapeRecord[], k: number, n: number): 
     if (best < 0) return out;
     out.push(parts[best]![heads[best]!++]!);
   }
+}
+
+/**
+ * One trade per raw partition far in the future (symbol ZZFLUSH): moves every task's watermark past
+ * every window of the input, so all of them fire.
+ */
+export function flushSentinels(partitions: number, tsMs: number): TapeRecord[] {
+  return Array.from({ length: partitions }, (_, p) => {
+    const id = `FLUSH-${p}`;
+    const t: RawTrade = { trade_id: id, order_id: id, symbol: 'ZZFLUSH', side: 'BUY', quantity: 1, price: 1, status: 'FILLED', exchange: 'TEST', trader_id: '', account_id: '', timestamp_ms: tsMs, event_type: 'TRADE', event_ts: tsMs, ingest_ts: 0, seq: 0, source: 'test', correlation_id: id, version: 1 };
+    return { topic: TOPICS.rawTrades, key: 'ZZFLUSH', value: encode('RawTrade', t), timestamp: tsMs, partition: p };
+  });
 }

@@ -17,8 +17,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { runIngest } from '@tickflow/ingestion';
 import { restartKafka, startTestServices, stopTestKafka } from '@tickflow/kafka';
 import { TOPICS } from '@tickflow/operators';
-import { encode, type RawTrade } from '@tickflow/schemas';
-import { caughtUp, committedTotal, createTopics, ensureServices, kafkaClient, produce, readAll, readRaw, sliceInput, startProcessor, stopProcessor, type TapeRecord } from './kafka-harness';
+import { caughtUp, committedTotal, createTopics, ensureServices, flushSentinels, kafkaClient, produce, readAll, readRaw, sliceInput, startProcessor, stopProcessor, type TapeRecord } from './kafka-harness';
 
 const PARTITIONS = 4;
 const TRADES = 30_000; // plus ~2 quotes per trade and books: ~100,000 input events per run
@@ -36,14 +35,6 @@ const OUTPUT_TOPICS = [
 
 type Processor = ReturnType<typeof startProcessor>;
 
-/** One trade per partition far in the future: moves every watermark past every window, so all fire. */
-function flushSentinels(tsMs: number): TapeRecord[] {
-  return Array.from({ length: PARTITIONS }, (_, p) => {
-    const id = `FLUSH-${p}`;
-    const t: RawTrade = { trade_id: id, order_id: id, symbol: 'ZZFLUSH', side: 'BUY', quantity: 1, price: 1, status: 'FILLED', exchange: 'TEST', trader_id: '', account_id: '', timestamp_ms: tsMs, event_type: 'TRADE', event_ts: tsMs, ingest_ts: 0, seq: 0, source: 'test', correlation_id: id, version: 1 };
-    return { topic: TOPICS.rawTrades, key: 'ZZFLUSH', value: encode('RawTrade', t), timestamp: tsMs, partition: p };
-  });
-}
 
 /** Simulates the seeded input once into `prefix` (the source every run's input is copied from). */
 async function simulateInput(kafka: Kafka, admin: Admin, prefix: string): Promise<TapeRecord[]> {
@@ -196,7 +187,7 @@ describe('restarts: Redis and the Kafka broker restarted mid-stream', () => {
   const source = `restartS${run}.`;
   let input: TapeRecord[] = [];
   const slice = (k: number): TapeRecord[] => sliceInput(input, k, 3);
-  const lastSlice = (): TapeRecord[] => [...slice(2), ...flushSentinels(START_MS + 86_400_000)];
+  const lastSlice = (): TapeRecord[] => [...slice(2), ...flushSentinels(PARTITIONS, START_MS + 86_400_000)];
   let kafka: Kafka;
   let admin: Admin;
   let env: Record<string, string>;
@@ -214,7 +205,7 @@ describe('restarts: Redis and the Kafka broker restarted mid-stream', () => {
     env = { KAFKA_BROKERS: brokers.join(','), REDIS_URL: redisUrl, TICKFLOW_CHECKPOINT_MS: '400', TICKFLOW_SESSION_TIMEOUT_MS: '6000', TICKFLOW_MAX_TASK_IDLE_MS: '3000' };
     input = await simulateInput(kafka, admin, source);
     await createTopics(admin, calm, PARTITIONS);
-    await produce(kafka, calm, [...input, ...flushSentinels(START_MS + 86_400_000)]);
+    await produce(kafka, calm, [...input, ...flushSentinels(PARTITIONS, START_MS + 86_400_000)]);
     calmProc = startProcessor({ ...env, TICKFLOW_TOPIC_PREFIX: calm, TICKFLOW_GROUP: calmGroup });
   }, 600_000);
 

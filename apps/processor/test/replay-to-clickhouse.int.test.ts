@@ -21,7 +21,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { TOPICS, type TopicName } from '@tickflow/operators';
 import { encode, type BookLevel, type BookSnapshot, type Envelope, type Quote, type RawTrade } from '@tickflow/schemas';
 import { QUOTES_FILE, REPO_ROOT, TICKFLOW_BIN, TRADES_FILE } from './shared-data';
-import { caughtUp, createTopics, ensureServices, kafkaClient, produce, readAll, startProcessor, stopProcessor, tapeRecords, type TapeRecord } from './kafka-harness';
+import { caughtUp, createTopics, ensureServices, flushSentinels, kafkaClient, produce, readAll, startProcessor, stopProcessor, tapeRecords, type TapeRecord } from './kafka-harness';
 
 type Row = Record<string, unknown>;
 const run = promisify(execFile);
@@ -61,14 +61,6 @@ function same(a: unknown, b: unknown): boolean {
   return Object.is(a, b);
 }
 
-/** A trade far in the future: moves the task's watermark past the whole tape (as in kafka-e2e). */
-function sentinel(partition: number, tsMs: number): TapeRecord {
-  const t: RawTrade = {
-    trade_id: `FLUSH-${partition}`, order_id: `FLUSH-${partition}`, symbol: 'ZZFLUSH', side: 'BUY', quantity: 1, price: 1, status: 'FILLED', exchange: 'TEST',
-    trader_id: '', account_id: '', timestamp_ms: tsMs, event_type: 'TRADE', event_ts: tsMs, ingest_ts: 0, seq: 0, source: 'test', correlation_id: `FLUSH-${partition}`, version: 1,
-  };
-  return { topic: TOPICS.rawTrades, key: 'ZZFLUSH', value: encode('RawTrade', t), timestamp: tsMs, partition };
-}
 
 const envelope = (ts: number, id: string): Envelope => ({ event_ts: ts, ingest_ts: 0, seq: 0, source: 'test', correlation_id: id, version: 1 });
 const cents = (x: number): number => Math.round(x * 100) / 100;
@@ -201,7 +193,7 @@ describe('replay: tape → Kafka → tickflow process → tickflow store → Cli
     const trades = tapeRecords(TRADES_FILE, TOPICS.rawTrades);
     const quotes = tapeRecords(QUOTES_FILE, TOPICS.rawMarketData);
     const lastTs = Math.max(...trades.map((t) => t.timestamp));
-    await produce(kafka, prefix, [...trades, ...quotes, ...appendedInput(lastTs), sentinel(0, lastTs + 3_600_000)]);
+    await produce(kafka, prefix, [...trades, ...quotes, ...appendedInput(lastTs), ...flushSentinels(1, lastTs + 3_600_000)]);
 
     // Both consumers run at once, as in production: the store sees the outputs as they are committed.
     processor = startProcessor({ KAFKA_BROKERS: brokers.join(','), REDIS_URL: redisUrl, TICKFLOW_TOPIC_PREFIX: prefix, TICKFLOW_GROUP: processorGroup, TICKFLOW_CHECKPOINT_MS: '300' });
