@@ -21,6 +21,14 @@ export interface InputRecord {
  * momentarily caught up lets the others go on at once with `maxIdleMs` = 0 (lowest latency), or only
  * after it has held them back for `maxIdleMs` of processing time — Kafka Streams' max.task.idle.ms —
  * so input that arrives topic by topic within that time is still merged in event-time order.
+ *
+ * "Caught up" is an observation with a time: the wait ends only when the input was seen caught up
+ * (by a fetch, or a look at the broker's end offsets) at least `maxIdleMs` after the wait began. An
+ * old observation does not count: through a broker outage or a stalled event loop records can pile
+ * up in the broker unseen, and going on without them would reorder the merge (KIP-695's rule: idle
+ * time counts only while the input is known to have nothing more). So with `maxIdleMs` > 0 the
+ * caller must keep confirming: an input whose end is never confirmed (e.g. one ending in a
+ * transaction marker past the last record) holds the others until it delivers.
  */
 export class InputMerger {
   private readonly queues: InputRecord[][];
@@ -28,6 +36,8 @@ export class InputMerger {
   private readonly caughtUp: boolean[];
   /** Processing time since which an empty, caught-up input has been holding the others back. */
   private readonly waitingSince: Array<number | null>;
+  /** Processing time at which each input was last seen caught up (-Infinity: never). */
+  private readonly caughtUpSeenAtMs: number[];
   /** Next offset to commit per input: one past the last released record (or the start offset). */
   readonly nextOffsets: number[];
   /** One past the last queued record per input: where the next fetch must continue from. */
@@ -42,12 +52,16 @@ export class InputMerger {
     this.waitingSince = inputs.map(() => null);
     this.heads = inputs.map(() => 0);
     this.caughtUp = inputs.map(() => false);
+    this.caughtUpSeenAtMs = inputs.map(() => Number.NEGATIVE_INFINITY);
     this.nextOffsets = [...startOffsets];
     this.fetchedUpTo = [...startOffsets];
   }
 
-  /** Queue fetched records of input `i` (in offset order); `caughtUp` = the fetch reached the high watermark. */
-  push(i: number, records: readonly InputRecord[], caughtUp: boolean): void {
+  /**
+   * Queue fetched records of input `i` (in offset order); `caughtUp` = the fetch reached the high
+   * watermark, observed at processing time `nowMs`.
+   */
+  push(i: number, records: readonly InputRecord[], caughtUp: boolean, nowMs = 0): void {
     const q = this.queues[i]!;
     for (const r of records) {
       if (r.offset < this.fetchedUpTo[i]!) throw new RangeError(`input ${i}: offset ${r.offset} was already queued (next expected ≥ ${this.fetchedUpTo[i]})`);
@@ -55,12 +69,21 @@ export class InputMerger {
       this.fetchedUpTo[i] = r.offset + 1;
     }
     if (records.length > 0) this.waitingSince[i] = null;
-    this.caughtUp[i] = caughtUp;
+    this.setCaughtUp(i, caughtUp, nowMs);
   }
 
-  /** Mark an input caught up (or not) without new records, e.g. after an empty fetch. */
-  setCaughtUp(i: number, caughtUp: boolean): void {
+  /**
+   * Mark an input caught up (or not) without new records: after an empty fetch, or a look at the
+   * broker's end offsets taken at processing time `nowMs` (pass the time the question was asked).
+   */
+  setCaughtUp(i: number, caughtUp: boolean, nowMs = 0): void {
     this.caughtUp[i] = caughtUp;
+    if (caughtUp) this.caughtUpSeenAtMs[i] = Math.max(this.caughtUpSeenAtMs[i]!, nowMs);
+  }
+
+  /** True while some empty input holds the others back waiting for its end to be confirmed. */
+  get waitingForIdleInput(): boolean {
+    return this.maxIdleMs > 0 && this.waitingSince.some((s) => s !== null);
   }
 
   /** Release records in merged order while the rule allows; returns how many were released. `nowMs`: processing time. */
@@ -80,9 +103,10 @@ export class InputMerger {
         if (h >= q.length) {
           if (!this.caughtUp[i]) blocked = true;
           else if (this.maxIdleMs > 0) {
-            // Every empty input starts its wait now, not when the loop first reaches it.
+            // Every empty input starts its wait now, not when the loop first reaches it; the wait ends
+            // when the input is seen caught up maxIdleMs after it began (see the class comment).
             const since = (this.waitingSince[i] ??= nowMs);
-            if (nowMs - since < this.maxIdleMs) blocked = true;
+            if (this.caughtUpSeenAtMs[i]! - since < this.maxIdleMs) blocked = true;
           }
           continue;
         }

@@ -252,7 +252,7 @@ export class KafkaProcessor {
       records.push({ topic: INPUTS[input]!, partition: batch.partition, offset, value: m.value ?? Buffer.alloc(0), tsMs: eventTimeOf(m) });
     }
     const last = Number(batch.lastOffset());
-    t.merger.push(input, records, last + 1 >= Number(batch.highWatermark));
+    t.merger.push(input, records, last + 1 >= Number(batch.highWatermark), Date.now());
     if (records.length > 0) t.oldestInputMs ??= Number(batch.messages[batch.messages.length - records.length]!.timestamp);
     this.opts.onFetched?.(INPUTS[input]!, batch.partition, records.length, Math.max(0, Number(batch.highWatermark) - last - 1));
     resolveOffset(batch.lastOffset());
@@ -288,6 +288,43 @@ export class KafkaProcessor {
       if (t.buffered > 0 && !t.checkpointing && now - t.lastCheckpointMs >= this.opts.checkpointIntervalMs) void this.checkpointOrDrop(t);
     }
     void this.flushLive();
+    void this.confirmIdleInputs(now);
+  }
+
+  private endOffsetsAskedAtMs = 0;
+  private askingEndOffsets = false;
+  private endOffsetsFailing = false;
+
+  /**
+   * With maxTaskIdleMs, a task goes on without an empty input only once that input is seen caught
+   * up after its wait began (InputMerger). Fetches of an input with nothing new deliver no batch, so
+   * look at the broker's end offsets while some task waits: caught up when everything up to the end
+   * is fetched, behind when the broker holds more (then the wait goes on until the fetch brings it).
+   * A failed look (broker away) confirms nothing, so an outage never ends a wait.
+   */
+  private async confirmIdleInputs(now: number): Promise<void> {
+    const idleMs = this.opts.maxTaskIdleMs ?? 0;
+    if (idleMs <= 0 || this.askingEndOffsets || now - this.endOffsetsAskedAtMs < Math.min(1000, idleMs / 4)) return;
+    if (![...this.tasks.values()].some((t) => !t.dropped && t.merger.waitingForIdleInput)) return;
+    this.askingEndOffsets = true;
+    this.endOffsetsAskedAtMs = now;
+    try {
+      const ends = await Promise.all(INPUTS.map((topic) => this.admin!.fetchTopicOffsets(this.physical(topic))));
+      for (const t of this.tasks.values()) {
+        if (t.dropped) continue;
+        ends.forEach((e, i) => {
+          const high = e.find((x) => x.partition === t.partition)?.high;
+          if (high !== undefined) t.merger.setCaughtUp(i, t.merger.fetchedUpTo[i]! >= Number(high), now);
+        });
+        this.process(t);
+      }
+      this.endOffsetsFailing = false;
+    } catch (err) {
+      if (!this.endOffsetsFailing) this.opts.log('warn', 'could not read end offsets; idle inputs keep holding their tasks', { error: err instanceof Error ? err.message : String(err) });
+      this.endOffsetsFailing = true;
+    } finally {
+      this.askingEndOffsets = false;
+    }
   }
 
   /** Sends the live updates gathered so far (one request at a time; failures are logged, not retried). */
@@ -439,7 +476,7 @@ export class KafkaProcessor {
     const highs = await Promise.all(INPUTS.map((topic) => this.admin!.fetchTopicOffsets(this.physical(topic))));
     highs.forEach((h, i) => {
       const high = Number(h.find((x) => x.partition === p)?.high ?? 0);
-      merger.setCaughtUp(i, start[i]! >= high);
+      merger.setCaughtUp(i, start[i]! >= high, Date.now());
     });
     const t = new PartitionTask(p, taskId, task, merger, producer, epoch);
     this.tasks.set(p, t);
