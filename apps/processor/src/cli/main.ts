@@ -17,6 +17,8 @@ Commands:
   migrate   Apply the ClickHouse migrations (clickhouse/*.sql) to chDB or the CLICKHOUSE_URL server
   lake      Write enriched trades and aggregates from Kafka to the Parquet lake (date=/hour=)
   sql       Run one read-only SQL query over the Parquet lake (admin; DuckDB, locked down)
+  api       Serve REST /v1, GraphQL, the live WebSocket feed and alert webhooks
+  keys      Create, list and revoke API keys
 
 Run 'tickflow <command> --help' for a command's options.`;
 
@@ -78,6 +80,14 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'migrate') {
     const { migrateCommand } = await import('@tickflow/clickhouse');
     return migrateCommand(rest);
+  }
+  if (command === 'api') {
+    const { apiCommand } = await import('@tickflow/api');
+    return apiCommand(rest);
+  }
+  if (command === 'keys') {
+    const { keysCommand } = await import('@tickflow/api');
+    return keysCommand(rest);
   }
   if (command === 'start') {
     const { start } = await import('../live/start-terminal');
