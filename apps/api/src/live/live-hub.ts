@@ -16,6 +16,12 @@ export interface LiveMessage {
   data: Record<string, unknown>;
   /** The record's event time, ms. */
   eventTsMs: number;
+  /**
+   * The envelope's `ingest_ts`: when tickflow first saw the input that produced this record
+   * (processing time, ms); 0 or absent when unknown. Transports measure event-to-delivery latency
+   * from it (from `eventTsMs` when unknown).
+   */
+  ingestTsMs?: number;
   /** Processing time at which the hub received it (for event-to-delivery latency), ms. */
   receivedAtMs: number;
 }
