@@ -56,6 +56,7 @@ import { dirname, join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { ALL_SYMBOLS, ENRICHED_TRADES, LakeAnalytics, TRADE_AGGREGATES, datasetGlob, fileColumns, hourPartitionPath, lakeFileName } from '@tickflow/analytics';
+import { alertsFromMs, loadHistoryFixture, symbolName, type HistoryFixtureOptions } from './history-fixture';
 import { STORED_EVENTS, createClickHouse, loadClickHouseSettings, runMigrations, toStoredRow, type ClickHouse, type QueryParams } from '@tickflow/clickhouse';
 import { TOPICS } from '@tickflow/operators';
 import { decode, encode, type EnrichedTrade, type MicroBar } from '@tickflow/schemas';
@@ -335,75 +336,9 @@ async function benchWriter(kafka: Kafka, admin: Admin): Promise<Record<string, u
 // Phase: REST-shaped history queries on chDB (in process)
 // ---------------------------------------------------------------------------------------------
 
-/** Alerts cover [alertsFrom, end of the bars). */
-const alertsFrom = (secondsOfData: number): number => HISTORY_T0 + secondsOfData * 1000 - ALERT_DAYS * DAY_MS;
-const symbolName = (s: number): string => `S${String(s).padStart(5, '0')}`;
-
-async function loadHistory(ch: ClickHouse): Promise<Record<string, unknown>> {
-  const seconds = BARS / SYMBOLS;
-  const common = { t0: HISTORY_T0, symbols: SYMBOLS };
-  const loads: Record<string, unknown> = {};
-  const timed = async (table: string, rows: number, sql: string, params: QueryParams): Promise<void> => {
-    progress(`history: INSERT INTO ${table} SELECT … FROM numbers(${fmt(rows)})…`);
-    const t = performance.now();
-    await ch.command(sql, params);
-    const s = (performance.now() - t) / 1000;
-    loads[table] = { rows, seconds: round(s, 1), rows_per_sec: Math.round(rows / s) };
-    progress(`  ${table}: ${fmt(rows)} rows in ${s.toFixed(1)} s (${fmt(rows / s)} rows/s)`);
-  };
-  // Symbol-major within each second: second k holds rows k*symbols … k*symbols + symbols − 1.
-  await timed(
-    'micro_bars',
-    BARS,
-    `INSERT INTO micro_bars (symbol, window_start, window_end, open, high, low, close, volume, vwap, count, is_final, event_ts, ingest_ts, seq, source, correlation_id, version)
-     SELECT concat('S', leftPad(toString(number % {symbols:UInt32}), 5, '0')) AS symbol,
-       fromUnixTimestamp64Milli(toInt64({t0:Int64} + intDiv(number, {symbols:UInt32}) * 1000), 'UTC') AS ws,
-       ws + toIntervalSecond(1) AS we,
-       round(c * (1 - 0.0004 * ((cityHash64(number, 1) % 10) / 10)), 4) AS open,
-       round(c * (1 + 0.0006), 4) AS high, round(c * (1 - 0.0006), 4) AS low,
-       c AS close, toFloat64(1 + cityHash64(number) % 1000) AS volume, round(c * (1 + 0.0001), 4) AS vwap, 1 + cityHash64(number, 2) % 50 AS count,
-       true, we, we + toIntervalMillisecond(3), toInt64(number), 'bench', concat('b', toString(number)), 1
-     FROM (SELECT number, round((10 + ((number % {symbols:UInt32}) * 37) % 490) * (1 + 0.01 * sin(intDiv(number, {symbols:UInt32}) / 300 + number % {symbols:UInt32})), 4) AS c
-           FROM numbers({n:UInt64}))`,
-    { ...common, n: BARS },
-  );
-  await timed(
-    'signals',
-    SIGNALS,
-    `INSERT INTO signals (symbol, window_start, window_end, is_final, ema12, ema26, macd, macd_signal, macd_hist, rsi14, bb_upper, bb_middle, bb_lower,
-                          vwap_session, vwap_rolling, realized_vol, spread, imbalance, event_ts, ingest_ts, seq, source, correlation_id, version)
-     SELECT concat('S', leftPad(toString(number % {symbols:UInt32}), 5, '0')) AS symbol,
-       fromUnixTimestamp64Milli(toInt64({t0:Int64} + intDiv(number, {symbols:UInt32}) * 1000), 'UTC') AS ws,
-       ws + toIntervalSecond(1) AS we, true,
-       if(sec < 12, NULL, c * 1.0001), if(sec < 26, NULL, c * 1.0002), if(sec < 26, NULL, c * 0.0001), if(sec < 34, NULL, c * 0.00005), if(sec < 34, NULL, c * 0.00005),
-       if(sec < 14, NULL, 30 + (cityHash64(number) % 4000) / 100), if(sec < 20, NULL, c * 1.02), if(sec < 20, NULL, c), if(sec < 20, NULL, c * 0.98),
-       c, c * 0.9999, if(sec < 60, NULL, 0.2 + (cityHash64(number, 1) % 100) / 1000), if(cityHash64(number, 2) % 7 = 0, NULL, 0.01), (cityHash64(number, 3) % 200) / 100 - 1,
-       we, we + toIntervalMillisecond(4), toInt64(number), 'bench', concat('s', toString(number)), 1
-     FROM (SELECT number, intDiv(number, {symbols:UInt32}) AS sec,
-                  round((10 + ((number % {symbols:UInt32}) * 37) % 490) * (1 + 0.01 * sin(intDiv(number, {symbols:UInt32}) / 300 + number % {symbols:UInt32})), 4) AS c
-           FROM numbers({n:UInt64}))`,
-    { ...common, n: SIGNALS },
-  );
-  // Alerts accumulate (the table has no TTL): spread evenly over ALERT_DAYS up to the end of the bars;
-  // severities 1/2 MEDIUM, 1/3 HIGH, 1/6 CRITICAL.
-  await timed(
-    'price_alerts',
-    ALERTS,
-    `INSERT INTO price_alerts (alert_id, alert_type, symbol, direction, baseline_price, current_price, pct_change, window_start, detected_at, severity, trigger,
-                               event_ts, ingest_ts, seq, source, correlation_id, version)
-     SELECT concat('pa:', sym, ':', toString(toUnixTimestamp64Milli(det)), ':a', toString(number)) AS alert_id, 'PRICE_MOVEMENT', sym,
-       if(number % 2 = 0, 'UP', 'DOWN'), 100, if(number % 2 = 0, 100 + pct, 100 - pct), if(number % 2 = 0, pct, -pct),
-       det - toIntervalSecond(60), det,
-       ['MEDIUM', 'MEDIUM', 'MEDIUM', 'HIGH', 'HIGH', 'CRITICAL'][1 + cityHash64(number, 1) % 6], if(number % 5 = 0, 'QUOTE', 'TRADE'),
-       det, det + toIntervalMillisecond(2), toInt64(number), 'bench', concat('a', toString(number)), 1
-     FROM (SELECT number, concat('S', leftPad(toString(cityHash64(number) % {symbols:UInt32}), 5, '0')) AS sym,
-                  fromUnixTimestamp64Milli(toInt64({alerts_from:Int64} + intDiv(number * {span_ms:UInt64}, {n:UInt64})), 'UTC') AS det,
-                  2 + (cityHash64(number, 2) % 800) / 100 AS pct
-           FROM numbers({n:UInt64}))`,
-    { symbols: SYMBOLS, n: ALERTS, alerts_from: alertsFrom(seconds), span_ms: ALERT_DAYS * DAY_MS },
-  );
-  return { seconds_of_data: seconds, loads };
-}
+const HISTORY_FIXTURE: HistoryFixtureOptions = { bars: BARS, signals: SIGNALS, alerts: ALERTS, symbols: SYMBOLS, t0Ms: HISTORY_T0, alertDays: ALERT_DAYS };
+const alertsFrom = (): number => alertsFromMs(HISTORY_FIXTURE);
+const loadHistory = (ch: ClickHouse): Promise<Record<string, unknown>> => loadHistoryFixture(ch, HISTORY_FIXTURE, progress);
 
 async function partsOf(ch: ClickHouse): Promise<Record<string, { parts: number; rows: number; partitions: number }>> {
   const rows = await ch.query<{ table: string; parts: number; rows: number; partitions: number }>(
@@ -476,7 +411,7 @@ function historyShapes(secondsOfData: number): { shapes: Shape[]; fullDay: Shape
     describe: `alerts at or above a random severity detected in a random 1 h range of the ${ALERT_DAYS} days they cover, newest first, LIMIT ${ALERT_PAGE}; FINAL`,
     sql: ALERTS_SQL,
     params: (rand) => {
-      const from = alertsFrom(secondsOfData) + Math.floor(rand() * (ALERT_DAYS * DAY_MS - ALERT_RANGE_MS));
+      const from = alertsFrom() + Math.floor(rand() * (ALERT_DAYS * DAY_MS - ALERT_RANGE_MS));
       return { min_severity: SEVERITIES[Math.floor(rand() * 3)]!, from: new Date(from), to: new Date(from + ALERT_RANGE_MS), limit: ALERT_PAGE };
     },
     check: (rows, p) => {
