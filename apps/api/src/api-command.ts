@@ -5,6 +5,7 @@ import { createClickHouse, describeClickHouse, loadClickHouseSettings, runMigrat
 import { API_SETTINGS_HELP, loadApiSettings } from './api-settings';
 import { RedisApiKeyStore } from './auth/redis-api-key-store';
 import { buildApp } from './build-app';
+import { KafkaLiveSource, LiveHub, liveFeature } from './live/index';
 
 export const API_USAGE = `Usage: tickflow api [options]
 
@@ -28,6 +29,9 @@ export async function apiCommand(args: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       'redis-url': { type: 'string' },
+      brokers: { type: 'string' },
+      'topic-prefix': { type: 'string' },
+      lake: { type: 'string' },
       'rate-limit': { type: 'string' },
       'cors-origins': { type: 'string' },
       'body-limit': { type: 'string' },
@@ -50,15 +54,20 @@ export async function apiCommand(args: string[]): Promise<number> {
   const ch = await createClickHouse(chSettings);
   await runMigrations(ch);
   const metrics = new Registry();
+  const keys = new RedisApiKeyStore(redis);
+  const hub = new LiveHub();
+  const live = new KafkaLiveSource({ brokers: settings.brokers, topicPrefix: settings.topicPrefix, hub, metrics, log });
+  await live.start();
   const app = await buildApp({
-    keys: new RedisApiKeyStore(redis),
+    keys,
     metrics,
-    readiness: { redis: () => redis.ping(), clickhouse: () => ch.query('SELECT 1') },
+    readiness: { redis: () => redis.ping(), clickhouse: () => ch.query('SELECT 1'), kafka: () => live.check() },
     rateLimit: { max: settings.rateLimitMax, timeWindowMs: settings.rateLimitWindowMs, redis },
     corsOrigins: settings.corsOrigins,
     bodyLimitBytes: settings.bodyLimitBytes,
     maxEventLoopDelayMs: settings.maxEventLoopDelayMs,
-    features: [],
+    // liveFeature registers @fastify/websocket once; GraphQL (mercurius) must come after it.
+    features: [liveFeature({ hub, keys, metrics })],
   });
   const address = await app.listen({ host: settings.host, port: settings.port });
   log('info', 'api listening', { url: address, clickhouse: describeClickHouse(chSettings), redis: settings.redisUrl.replace(/\/\/[^@]*@/, '//***@') });
@@ -71,7 +80,8 @@ export async function apiCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await app.close();
+  await app.close(); // WS clients get 1001 Going Away
+  await live.stop();
   await ch.close();
   redis.disconnect();
   return 0;

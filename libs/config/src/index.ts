@@ -1,2 +1,3 @@
 export * from './config-error';
 export * from './settings';
+export * from './kafka-settings';
