@@ -96,6 +96,18 @@ describe('live chain: simulator → processor → API → WS and GraphQL clients
     expect(Object.keys(((await ready.json()) as { checks: object }).checks).sort()).toEqual(['clickhouse', 'kafka', 'redis']);
   });
 
+  it('answers REST with the API key, and problem+json without it', async () => {
+    const ok = await fetch(`${baseUrl}/v1/symbols`, { headers: { authorization: `Bearer ${apiKey}` } });
+    expect(ok.status).toBe(200);
+    expect(Array.isArray(((await ok.json()) as { data: unknown[] }).data)).toBe(true);
+    const denied = await fetch(`${baseUrl}/v1/symbols`);
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const spec = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { openapi: string; paths: object };
+    expect(spec.openapi).toMatch(/^3\.1/);
+    expect(Object.keys(spec.paths)).toContain('/v1/bars/{symbol}');
+  });
+
   it('a WS client receives provisional and final 1 s bars of a simulated symbol, and signals', async () => {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/stream`);
     const bars: Array<{ symbol: string; is_final: boolean; close: number; window_start: number }> = [];

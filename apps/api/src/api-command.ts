@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -5,7 +6,10 @@ import { createClickHouse, describeClickHouse, loadClickHouseSettings, runMigrat
 import { API_SETTINGS_HELP, loadApiSettings } from './api-settings';
 import { RedisApiKeyStore } from './auth/redis-api-key-store';
 import { buildApp } from './build-app';
+import { restFeature } from './rest/rest-feature';
 import { KafkaLiveSource, LiveHub, liveFeature } from './live/index';
+import { AlertWebhookSource, RedisWebhookStore, UrlGuard, WEBHOOK_FLAGS, WEBHOOK_SETTINGS_HELP, WebhookDeliveryWorker, WebhookDispatcher, loadWebhookSettings, webhooksFeature } from './webhooks/index';
+import { createKafka } from '@tickflow/kafka';
 
 export const API_USAGE = `Usage: tickflow api [options]
 
@@ -14,6 +18,7 @@ Serves REST /v1 (OpenAPI at /openapi.json, docs at /docs), GraphQL at /graphql, 
 SIGTERM stops accepting requests, finishes those in flight and exits.
 
 ${API_SETTINGS_HELP}
+${WEBHOOK_SETTINGS_HELP}
   --clickhouse-url URL     ClickHouse server (env CLICKHOUSE_URL; default embedded chDB)
   --clickhouse-database D  database (env CLICKHOUSE_DATABASE, default tickflow)
   --clickhouse-path DIR    chDB data directory when no URL is set (env TICKFLOW_CLICKHOUSE_PATH)`;
@@ -32,6 +37,7 @@ export async function apiCommand(args: string[]): Promise<number> {
       brokers: { type: 'string' },
       'topic-prefix': { type: 'string' },
       lake: { type: 'string' },
+      reference: { type: 'string' },
       'rate-limit': { type: 'string' },
       'cors-origins': { type: 'string' },
       'body-limit': { type: 'string' },
@@ -39,6 +45,7 @@ export async function apiCommand(args: string[]): Promise<number> {
       'clickhouse-user': { type: 'string' },
       'clickhouse-database': { type: 'string' },
       'clickhouse-path': { type: 'string' },
+      ...Object.fromEntries(WEBHOOK_FLAGS.map((f) => [f, { type: 'string' as const }])),
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -48,9 +55,11 @@ export async function apiCommand(args: string[]): Promise<number> {
     return 0;
   }
   const settings = loadApiSettings(values, process.env);
+  const webhookSettings = loadWebhookSettings(values, process.env);
   const chSettings = loadClickHouseSettings(values);
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: false, lazyConnect: true });
   await redis.connect();
+  if (settings.lakeDir) mkdirSync(settings.lakeDir, { recursive: true }); // the lake writer may not have run yet
   const ch = await createClickHouse(chSettings);
   await runMigrations(ch);
   const metrics = new Registry();
@@ -58,6 +67,23 @@ export async function apiCommand(args: string[]): Promise<number> {
   const hub = new LiveHub();
   const live = new KafkaLiveSource({ brokers: settings.brokers, topicPrefix: settings.topicPrefix, hub, metrics, log });
   await live.start();
+  // Alert webhooks: one consumer group for all instances feeds a bullmq queue every instance works.
+  const bullRedis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null }); // bullmq requires null
+  const webhookStore = new RedisWebhookStore(redis);
+  const guard = new UrlGuard({ allowCidrs: webhookSettings.allowCidrs });
+  const dispatcher = new WebhookDispatcher({ connection: bullRedis, store: webhookStore, attempts: webhookSettings.attempts, log });
+  const worker = new WebhookDeliveryWorker({
+    connection: bullRedis,
+    store: webhookStore,
+    guard,
+    metrics,
+    concurrency: webhookSettings.concurrency,
+    timeoutMs: webhookSettings.timeoutMs,
+    backoffBaseMs: webhookSettings.backoffBaseMs,
+    backoffCapMs: webhookSettings.backoffCapMs,
+    log,
+  });
+  const alertSource = new AlertWebhookSource({ kafka: createKafka({ brokers: settings.brokers, clientId: 'tickflow-api-webhooks' }), dispatcher, topicPrefix: settings.topicPrefix, groupId: webhookSettings.groupId, log });
   const app = await buildApp({
     keys,
     metrics,
@@ -67,9 +93,14 @@ export async function apiCommand(args: string[]): Promise<number> {
     bodyLimitBytes: settings.bodyLimitBytes,
     maxEventLoopDelayMs: settings.maxEventLoopDelayMs,
     // liveFeature registers @fastify/websocket once; GraphQL (mercurius) must come after it.
-    features: [liveFeature({ hub, keys, metrics })],
+    features: [
+      restFeature({ ch, ...(settings.lakeDir ? { lakeDir: settings.lakeDir } : {}), ...(settings.referencePath ? { referencePath: settings.referencePath } : {}) }),
+      liveFeature({ hub, keys, metrics }),
+      webhooksFeature({ store: webhookStore, guard }),
+    ],
   });
   const address = await app.listen({ host: settings.host, port: settings.port });
+  await alertSource.start();
   log('info', 'api listening', { url: address, clickhouse: describeClickHouse(chSettings), redis: settings.redisUrl.replace(/\/\/[^@]*@/, '//***@') });
 
   await new Promise<void>((resolve) => {
@@ -80,7 +111,11 @@ export async function apiCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await alertSource.stop(); // commits what it queued, leaves the group
   await app.close(); // WS clients get 1001 Going Away
+  await worker.close(); // in-flight deliveries finish (each within the attempt timeout)
+  await dispatcher.close();
+  bullRedis.disconnect();
   await live.stop();
   await ch.close();
   redis.disconnect();

@@ -11,6 +11,8 @@ export interface ApiSettings {
   topicPrefix: string;
   /** Root of the Parquet lake for /v1/analytics (unset: those routes answer 503). */
   lakeDir: string | undefined;
+  /** Reference symbols (.csv/.parquet) giving lake analytics their sectors; unset: sectors as the trades were enriched. */
+  referencePath: string | undefined;
   /** Requests per key per `rateLimitWindowMs`. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
@@ -25,6 +27,7 @@ export const API_SETTINGS_HELP = `  --host H                 listen address (env
   --brokers LIST           Kafka bootstrap servers (env KAFKA_BROKERS, default 127.0.0.1:9092)
   --topic-prefix P         prefix of every topic name (env TICKFLOW_TOPIC_PREFIX, default none)
   --lake DIR               Parquet lake for /v1/analytics (env TICKFLOW_LAKE_DIR, default ./data/lake)
+  --reference FILE         reference symbols for the analytics' sectors (env TICKFLOW_REFERENCE, default: as enriched)
   --rate-limit N           requests per API key per minute (env TICKFLOW_RATE_LIMIT, default 1200)
   --cors-origins LIST      comma-separated browser origins allowed to call the API (env TICKFLOW_CORS_ORIGINS, default none)
   --body-limit N           largest request body, bytes (env TICKFLOW_BODY_LIMIT, default 1048576)`;
@@ -42,6 +45,7 @@ export function loadApiSettings(flags: Record<string, unknown>, env: Record<stri
     brokers: brokersSetting(flags, env),
     topicPrefix: topicPrefixSetting(flags, env),
     lakeDir: stringSetting({ flag: 'lake', env: 'TICKFLOW_LAKE_DIR' }, flags, env, { default: './data/lake' }),
+    referencePath: stringSetting({ flag: 'reference', env: 'TICKFLOW_REFERENCE' }, flags, env, {}),
     rateLimitMax: intSetting({ flag: 'rate-limit', env: 'TICKFLOW_RATE_LIMIT' }, flags, env, { default: 1200, min: 1, max: 10_000_000 }),
     rateLimitWindowMs: 60_000,
     corsOrigins,

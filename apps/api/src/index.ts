@@ -5,3 +5,8 @@ export { RedisApiKeyStore } from './auth/redis-api-key-store';
 export { buildApp, type BuildAppOptions, type RouteAccess } from './build-app';
 export { apiCommand, API_USAGE } from './api-command';
 export { keysCommand, KEYS_USAGE } from './auth/keys-command';
+export { KafkaLiveSource, LiveHub, liveFeature, type LiveMessage } from './live/index';
+export { AlertWebhookSource, RedisWebhookStore, UrlGuard, WebhookDeliveryWorker, WebhookDispatcher, webhooksFeature } from './webhooks/index';
+export { restFeature, type RestFeatureDeps } from './rest/rest-feature';
+export { HistoryQueries } from './history/history-queries';
+export type * from './history/history-rows';
