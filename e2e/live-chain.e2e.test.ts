@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import type { Admin, Kafka } from 'kafkajs';
 import { createTopics, ensureServices, kafkaClient } from '../apps/processor/test/kafka-harness';
 import { REPO_ROOT, TICKFLOW_BIN } from '../apps/processor/test/shared-data';
@@ -126,5 +127,23 @@ describe('live chain: simulator → processor → API → WS and GraphQL clients
     expect(bars.every((b) => b.symbol === 'SYM0001')).toBe(true);
     expect(bars.every((b) => Number.isFinite(b.close) && b.close > 0)).toBe(true);
     expect(new Set(signals.map((s) => s.symbol)).size).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('a standard graphql-ws client receives bars of the symbol it subscribed to', async () => {
+    const client = createClient({ url: `${baseUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { apiKey }, retryAttempts: 0 });
+    const bars: Array<{ symbol: string; isFinal: boolean; close: number }> = [];
+    const errors: unknown[] = [];
+    const dispose = client.subscribe<{ bars: { symbol: string; isFinal: boolean; close: number } }>(
+      { query: 'subscription { bars(symbol: "SYM0002", interval: ONE_SECOND) { symbol isFinal close windowStart } }' },
+      { next: (r) => (r.errors ? errors.push(r.errors) : r.data && bars.push(r.data.bars)), error: (e) => errors.push(e), complete: () => undefined },
+    );
+    try {
+      await until('bars over GraphQL', () => errors.length > 0 || (bars.some((b) => b.isFinal) && bars.some((b) => !b.isFinal)), 120_000, [api!, processor!]);
+    } finally {
+      dispose();
+      await client.dispose();
+    }
+    expect(errors).toEqual([]);
+    expect(bars.every((b) => b.symbol === 'SYM0002' && b.close > 0)).toBe(true);
   }, 180_000);
 });

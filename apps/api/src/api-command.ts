@@ -7,6 +7,7 @@ import { API_SETTINGS_HELP, loadApiSettings } from './api-settings';
 import { RedisApiKeyStore } from './auth/redis-api-key-store';
 import { buildApp } from './build-app';
 import { restFeature } from './rest/rest-feature';
+import { graphqlFeature } from './graphql/index';
 import { KafkaLiveSource, LiveHub, liveFeature } from './live/index';
 import { AlertWebhookSource, RedisWebhookStore, UrlGuard, WEBHOOK_FLAGS, WEBHOOK_SETTINGS_HELP, WebhookDeliveryWorker, WebhookDispatcher, loadWebhookSettings, webhooksFeature } from './webhooks/index';
 import { createKafka } from '@tickflow/kafka';
@@ -92,10 +93,10 @@ export async function apiCommand(args: string[]): Promise<number> {
     corsOrigins: settings.corsOrigins,
     bodyLimitBytes: settings.bodyLimitBytes,
     maxEventLoopDelayMs: settings.maxEventLoopDelayMs,
-    // liveFeature registers @fastify/websocket once; GraphQL (mercurius) must come after it.
     features: [
       restFeature({ ch, ...(settings.lakeDir ? { lakeDir: settings.lakeDir } : {}), ...(settings.referencePath ? { referencePath: settings.referencePath } : {}) }),
       liveFeature({ hub, keys, metrics }),
+      graphqlFeature({ ch, hub, keys }), // after liveFeature: mercurius reuses its @fastify/websocket
       webhooksFeature({ store: webhookStore, guard }),
     ],
   });

@@ -10,3 +10,4 @@ export { AlertWebhookSource, RedisWebhookStore, UrlGuard, WebhookDeliveryWorker,
 export { restFeature, type RestFeatureDeps } from './rest/rest-feature';
 export { HistoryQueries } from './history/history-queries';
 export type * from './history/history-rows';
+export { graphqlFeature, type GraphqlFeatureDeps, type GraphqlFeatureOptions } from './graphql/index';
