@@ -121,7 +121,7 @@ async function benchRest(redis: Redis, keys: RedisApiKeyStore, apiKey: string): 
       rest_requests: r.requests['total'],
       rest_non2xx: r.non2xx,
       rest_errors: r.errors + r.timeouts,
-      details: { latency_ms: r.latency, fixture: { ...fixture, load }, shapes: ['1 s bars of one symbol over an hour, limit 500', 'alerts ≥ a severity over a day, limit 500', 'latest signals of 50 symbols'] },
+      details: { latency_ms: r.latency, requests: r.requests, duration_s: r.duration, fixture: { ...fixture, load }, shapes: ['1 s bars of one symbol over an hour, limit 500', 'alerts ≥ a severity over a day, limit 500', 'latest signals of 50 symbols'] },
     };
   } finally {
     await app.close();
