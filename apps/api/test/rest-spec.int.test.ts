@@ -1,5 +1,5 @@
-// The contract and the app agree: every operation of openapi/openapi.yaml is routed, every /v1
-// operation documents its errors as problem+json, the document and its docs are public, the loader
+// The contract and the app agree: every operation of openapi/openapi.yaml is routed (by the REST
+// feature, the core or the webhooks feature), every /v1 operation documents its errors as problem+json, the document and its docs are public, the loader
 // refuses a document and handlers that disagree, and the error statuses the document promises
 // (401, 429, 500, 503) come out as documented.
 import { readFileSync } from 'node:fs';
@@ -17,13 +17,15 @@ import { DEFAULT_OPENAPI_PATH, readOpenApiDocument } from '../src/rest/openapi-d
 import { specOperations } from '../src/rest/openapi-operations';
 import { registerOperations } from '../src/rest/openapi-routes';
 import { restFeature } from '../src/rest/rest-feature';
+import { RedisWebhookStore, UrlGuard, webhooksFeature } from '../src/webhooks/index';
 import { startRestApp, type RestHarness } from './rest-harness';
 
 const raw = parse(readFileSync(DEFAULT_OPENAPI_PATH, 'utf8')) as {
   paths: Record<string, Record<string, { operationId: string; security?: unknown[]; responses: Record<string, { $ref?: string }>; 'x-tickflow-routed-by'?: string }>>;
   components: { responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>; schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> };
 };
-const operations = Object.entries(raw.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']); // not path-level `parameters`
+const operations = Object.entries(raw.paths).flatMap(([path, item]) => Object.entries(item).filter(([method]) => METHODS.has(method)).map(([method, op]) => ({ path, method, op })));
 const v1 = operations.filter((o) => o.path.startsWith('/v1/'));
 
 let h: RestHarness;
@@ -35,12 +37,37 @@ afterAll(async () => {
 });
 
 describe('the document', () => {
-  it('has the expected operations, each routed by the app', () => {
+  it('has the expected operations, each routed by the app as `tickflow api` builds it', async () => {
     expect(v1.map((o) => o.op.operationId).sort()).toEqual(
-      ['getAggregates', 'getBars', 'getLatestSignal', 'getLatestSignals', 'getOrderBookMetrics', 'getPortfolio', 'getSectorPerformance', 'getSignals', 'getTopSymbols', 'getVolumeVsHistory', 'listAlerts', 'listSymbols'].sort(),
+      [
+        ...['getAggregates', 'getBars', 'getLatestSignal', 'getLatestSignals', 'getOrderBookMetrics', 'getPortfolio', 'getSectorPerformance', 'getSignals', 'getTopSymbols', 'getVolumeVsHistory', 'listAlerts', 'listSymbols'],
+        ...['createWebhook', 'listWebhooks', 'getWebhook', 'updateWebhook', 'deleteWebhook', 'listWebhookDeliveries'],
+      ].sort(),
     );
-    for (const { path, method } of operations) {
-      expect(h.app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{([^}]+)\}/g, ':$1') }), `${method} ${path}`).toBe(true);
+    const routers = Object.fromEntries(operations.map((o) => [o.op.operationId, o.op['x-tickflow-routed-by'] ?? 'rest']));
+    expect(Object.entries(routers).filter(([, by]) => by === 'webhooks').map(([id]) => id).sort()).toEqual(['createWebhook', 'deleteWebhook', 'getWebhook', 'listWebhookDeliveries', 'listWebhooks', 'updateWebhook']);
+    // Nothing connects: routes are only looked up.
+    const redis = new Redis({ lazyConnect: true });
+    const app = await buildApp({
+      keys: new RedisApiKeyStore(redis, 'unused:'),
+      metrics: new Registry(),
+      readiness: {},
+      rateLimit: { max: 1, timeWindowMs: 1000 },
+      corsOrigins: [],
+      features: [restFeature({ ch: h.ch }), webhooksFeature({ store: new RedisWebhookStore(redis, { prefix: 'unused:' }), guard: new UrlGuard() })],
+    });
+    try {
+      for (const { path, method } of operations) {
+        expect(app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{([^}]+)\}/g, ':$1') }), `${method} ${path}`).toBe(true);
+      }
+    } finally {
+      await app.close();
+      redis.disconnect();
+    }
+    // The REST feature alone routes its own operations and the core's, and none of the webhooks'.
+    for (const { path, method, op } of operations) {
+      const routed = h.app.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{([^}]+)\}/g, ':$1') });
+      expect(routed, `${method} ${path}`).toBe(routers[op.operationId] !== 'webhooks');
     }
   });
 
@@ -68,7 +95,7 @@ describe('the document', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(full).sort());
   });
 
-  it('becomes route schemas whose response objects are all closed', () => {
+  it('becomes route schemas whose response objects and request bodies are all closed', () => {
     const open: string[] = [];
     const walk = (s: unknown, where: string): void => {
       if (Array.isArray(s)) return s.forEach((x, i) => walk(x, `${where}/${i}`));
@@ -79,7 +106,9 @@ describe('the document', () => {
     };
     const ops = specOperations(readOpenApiDocument());
     for (const op of ops) walk(op.schema.response, `${op.operationId}`);
+    for (const op of ops) walk(op.schema.body, `${op.operationId}/body`);
     expect(open).toEqual([]);
+    expect(ops.filter((op) => op.schema.body !== undefined).map((op) => op.operationId).sort()).toEqual(['createWebhook', 'updateWebhook']);
     expect(ops.length).toBe(operations.length);
   });
 });
@@ -100,6 +129,7 @@ describe('the loader', () => {
   it('refuses to start when a handler has no operation, naming it', () => {
     expect(() => registerOperations(Fastify(), ops, { ...allHandlers, getBarz: noop })).toThrow(/handlers without an operation in the document: getBarz/);
     expect(() => registerOperations(Fastify(), ops, { ...allHandlers, getHealth: noop })).toThrow(/getHealth/); // routed by core, not by us
+    expect(() => registerOperations(Fastify(), ops, { ...allHandlers, createWebhook: noop })).toThrow(/handlers without an operation in the document: createWebhook/); // the webhooks feature's
   });
 
   it('fails buildApp with the reason when the feature cannot start', async () => {

@@ -67,6 +67,13 @@ describe('specOperations', () => {
     expect(ops.map((o) => [o.operationId, o.access, o.routedBy])).toEqual([['a', 'public', 'rest'], ['b', 'admin', 'rest'], ['c', 'read', 'core']]);
   });
 
+  it('turns a required JSON request body into the body schema, closed, defaults kept', () => {
+    const body = { type: 'object', required: ['url'], properties: { url: { type: 'string', example: 'x' }, level: { type: 'string', enum: ['a', 'b'], default: 'a' } } };
+    const [op] = specOperations(doc({ '/a': { post: { operationId: 'a', requestBody: { required: true, content: { 'application/json': { schema: body } } }, responses: ok } } }, components));
+    expect(op!.schema.body).toEqual({ type: 'object', required: ['url'], additionalProperties: false, properties: { url: { type: 'string' }, level: { type: 'string', enum: ['a', 'b'], default: 'a' } } });
+    expect(specOperations(doc({ '/a': { get: { operationId: 'a', responses: ok } } }, components))[0]!.schema.body).toBeUndefined();
+  });
+
   it.each([
     ['no operationId', { '/a': { get: { responses: ok } } }, /GET \/a has no operationId/],
     ['a duplicate operationId', { '/a': { get: { operationId: 'x', responses: ok } }, '/b': { get: { operationId: 'x', responses: ok } } }, /operationId x is used twice/],
@@ -76,6 +83,10 @@ describe('specOperations', () => {
     ['a dangling $ref', { '/a': { get: { operationId: 'a', responses: { '200': { $ref: '#/components/responses/Nope' } } } } }, /points to nothing/],
     ['an external $ref', { '/a': { get: { operationId: 'a', responses: { '200': { $ref: 'other.yaml#/x' } } } } }, /external \$ref/],
     ['a bad scope', { '/a': { get: { operationId: 'a', 'x-tickflow-scope': 'root', responses: ok } } }, /must be read or admin/],
+    ['a form request body', { '/a': { post: { operationId: 'a', requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } }, responses: ok } } }, /only one application\/json schema/],
+    ['a second request media type', { '/a': { post: { operationId: 'a', requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } }, 'text/plain': { schema: { type: 'string' } } } }, responses: ok } } }, /only one application\/json schema/],
+    ['an optional request body', { '/a': { post: { operationId: 'a', requestBody: { content: { 'application/json': { schema: { type: 'object' } } } }, responses: ok } } }, /must be required: true/],
+    ['an unknown router', { '/a': { get: { operationId: 'a', 'x-tickflow-routed-by': 'webhook', responses: ok } } }, /x-tickflow-routed-by must be one of rest, core, webhooks, got webhook/],
   ])('refuses %s', (_what, paths, message) => {
     expect(() => specOperations(doc(paths, components))).toThrow(message);
   });

@@ -5,6 +5,14 @@ import { OpenApiSpecError } from './openapi-spec-error';
 
 /** Which feature routes an operation: `x-tickflow-routed-by` (default `rest`, this feature). */
 export const ROUTED_BY = 'x-tickflow-routed-by';
+/**
+ * The features that route operations: `rest` (this one), `core` (`buildApp`: health, readiness,
+ * metrics; held to the document by rest-spec.int.test.ts) and `webhooks` (`webhooksFeature`).
+ * `rest` and `webhooks` refuse to start unless they have a handler for every operation they
+ * route. Any other value would leave an operation routed by no one, so the loader refuses it.
+ */
+export const OPERATION_ROUTERS = ['rest', 'core', 'webhooks'] as const;
+export type OperationRouter = (typeof OPERATION_ROUTERS)[number];
 /** Scope a non-public operation needs: `x-tickflow-scope` (`read`, the default, or `admin`). */
 export const SCOPE = 'x-tickflow-scope';
 
@@ -16,12 +24,13 @@ export interface SpecOperation {
   path: string;
   /** As Fastify routes it: `/v1/bars/:symbol`. */
   url: string;
-  /** The feature that serves it (`rest`, `core`, …); the REST feature registers only its own. */
-  routedBy: string;
+  /** The feature that serves it; each feature registers only its own. */
+  routedBy: OperationRouter;
   /** `public` for `security: []`, else the scope the API key needs. */
   access: RouteAccess;
   /**
-   * params and querystring from the operation's parameters; response per status code and media
+   * params and querystring from the operation's parameters; body from its JSON request body, every
+   * object schema closed so an unknown field is refused (400); response per status code and media
    * type, every object schema closed (`additionalProperties: false`) so the serialiser drops any
    * field the contract does not name.
    */
@@ -58,11 +67,12 @@ export function specOperations(doc: OpenApiDocument): SpecOperation[] {
         method: method.toUpperCase() as HTTPMethods,
         path,
         url: path.replace(/\{([^}]+)\}/g, ':$1'),
-        routedBy: typeof op[ROUTED_BY] === 'string' ? op[ROUTED_BY] : 'rest',
+        routedBy: router(op, where),
         access: access(doc, op, where),
         schema: {
           ...objectSchema('params', params.filter((p) => p.in === 'path')),
           ...objectSchema('querystring', params.filter((p) => p.in === 'query')),
+          ...requestBody(op.requestBody, where),
           response: responses(op.responses, where),
         },
         queryNames: params.filter((p) => p.in === 'query').map((p) => p.name),
@@ -113,6 +123,22 @@ function objectSchema(key: 'params' | 'querystring', params: Parameter[]): Parti
   };
 }
 
+/**
+ * The JSON request body as Fastify's `body` schema, closed like a response: a typo in a field name
+ * must not be silently ignored. Only a required `application/json` body is supported — Fastify
+ * validates whatever the content-type parser produced against one schema, and would refuse a
+ * missing body anyway.
+ */
+function requestBody(raw: unknown, where: string): Partial<FastifySchema> {
+  if (raw === undefined) return {};
+  if (!isObject(raw) || !isObject(raw.content)) fail(`${where}: the request body has no content`);
+  const mediaTypes = Object.keys(raw.content);
+  const json = raw.content['application/json'];
+  if (mediaTypes.length !== 1 || !isObject(json) || !isObject(json.schema)) fail(`${where}: the request body is ${mediaTypes.join(', ') || 'empty'}; only one application/json schema is supported`);
+  if (raw.required !== true) fail(`${where}: the request body must be required: true; optional bodies are not supported`);
+  return { body: jsonSchema(json.schema, true) };
+}
+
 /** Fastify's response map: status → media type → closed schema. Non-JSON bodies are left to their handlers. */
 function responses(raw: unknown, where: string): Record<string, unknown> {
   if (!isObject(raw) || Object.keys(raw).length === 0) fail(`${where} documents no responses`);
@@ -154,6 +180,12 @@ function jsonSchema(schema: unknown, close: boolean): unknown {
 }
 
 const SUBSCHEMA_KEYWORDS = new Set(['items', 'prefixItems', 'additionalProperties', 'allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems']);
+
+function router(op: Record<string, unknown>, where: string): OperationRouter {
+  const value = op[ROUTED_BY] ?? 'rest';
+  if (!OPERATION_ROUTERS.includes(value as OperationRouter)) fail(`${where}: ${ROUTED_BY} must be one of ${OPERATION_ROUTERS.join(', ')}, got ${String(value)}`);
+  return value as OperationRouter;
+}
 
 function access(doc: OpenApiDocument, op: Record<string, unknown>, where: string): RouteAccess {
   if (Array.isArray(op.security) && op.security.length === 0) return 'public';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors';
-import type { SpecOperation } from './openapi-operations';
+import type { OperationRouter, SpecOperation } from './openapi-operations';
 import { OpenApiSpecError } from './openapi-spec-error';
 
 /** Serves one operation: returns the 2xx body (status 200 unless it sets another on `reply`). */
@@ -11,9 +11,10 @@ export type OperationHandlers = Readonly<Record<string, OperationHandler>>;
  * Registers every operation routed by `routedBy` with its handler (by operationId), its schemas
  * and its access rule. Fails with `OPENAPI_HANDLERS_MISMATCH` — before registering anything —
  * when an operation has no handler or a handler no operation, so the API never serves a contract
- * it does not implement, nor routes the contract does not describe.
+ * it does not implement, nor routes the contract does not describe. The REST feature and the
+ * webhooks feature each call it for their own operations.
  */
-export function registerOperations(app: FastifyInstance, operations: readonly SpecOperation[], handlers: OperationHandlers, routedBy = 'rest'): void {
+export function registerOperations(app: FastifyInstance, operations: readonly SpecOperation[], handlers: OperationHandlers, routedBy: OperationRouter = 'rest'): void {
   const ours = operations.filter((op) => op.routedBy === routedBy);
   const unhandled = ours.filter((op) => !Object.hasOwn(handlers, op.operationId)).map((op) => `${op.operationId} (${op.method} ${op.path})`);
   const ids = new Set(ours.map((op) => op.operationId));
@@ -23,7 +24,7 @@ export function registerOperations(app: FastifyInstance, operations: readonly Sp
       ...(unhandled.length > 0 ? [`operations without a handler: ${unhandled.join(', ')}`] : []),
       ...(orphans.length > 0 ? [`handlers without an operation in the document: ${orphans.join(', ')}`] : []),
     ];
-    throw new OpenApiSpecError('OPENAPI_HANDLERS_MISMATCH', `the OpenAPI document and the REST handlers disagree — ${problems.join('; ')}`);
+    throw new OpenApiSpecError('OPENAPI_HANDLERS_MISMATCH', `the OpenAPI document and the ${routedBy} handlers disagree — ${problems.join('; ')}`);
   }
   for (const op of ours) {
     const handler = handlers[op.operationId]!;

@@ -2,12 +2,12 @@
 export const OPENAPI_SPEC_ERROR_CODES = [
   /** The document cannot be read or parsed, or breaks an assumption of the loader (an external or recursive `$ref`, a header parameter…). */
   'OPENAPI_SPEC_INVALID',
-  /** An operation routed by this feature has no handler, or a handler matches no operation. */
+  /** An operation routed by the feature registering them (REST, webhooks) has no handler, or a handler matches no operation. */
   'OPENAPI_HANDLERS_MISMATCH',
 ] as const;
 export type OpenApiSpecErrorCode = (typeof OPENAPI_SPEC_ERROR_CODES)[number];
 
-/** Thrown while the REST feature starts: the API refuses to serve a contract it does not implement. */
+/** Thrown while a feature routing the contract (REST, webhooks) starts: the API refuses to serve a contract it does not implement. */
 export class OpenApiSpecError extends Error {
   override readonly name = 'OpenApiSpecError';
 

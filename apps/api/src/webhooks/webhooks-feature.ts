@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AlertSeverity } from '@tickflow/schemas';
-import { SYMBOL_PATTERN } from '@tickflow/operators';
 import { ApiError } from '../errors';
+import { DEFAULT_OPENAPI_PATH, readOpenApiDocument } from '../rest/openapi-document';
+import { specOperations } from '../rest/openapi-operations';
+import { registerOperations, type OperationHandlers } from '../rest/openapi-routes';
 import type { LoggedDeliveryAttempt } from './delivery-attempt';
-import { ALERT_SEVERITIES, newWebhookId, WEBHOOK_ID_PATTERN, type WebhookEndpoint, type WebhookEndpointPatch, type WebhookStatus } from './webhook-endpoint';
+import { newWebhookId, WEBHOOK_ID_PATTERN, type WebhookEndpoint, type WebhookEndpointPatch, type WebhookStatus } from './webhook-endpoint';
 import { newWebhookSecret } from './webhook-signature';
 import type { WebhooksFeatureOptions } from './webhooks-feature-options';
 
@@ -58,17 +60,6 @@ export function deliveryView(a: LoggedDeliveryAttempt): DeliveryAttemptView {
   };
 }
 
-// `nullable` rather than `type: ['array', 'null']`: under the app's `coerceTypes: 'array'`, a null
-// branch would coerce `[""]` to null (= every symbol).
-const symbolsSchema = { type: 'array', nullable: true, minItems: 1, maxItems: 500, uniqueItems: true, items: { type: 'string', pattern: SYMBOL_PATTERN.source } } as const;
-const editable = {
-  url: { type: 'string', minLength: 1, maxLength: 2048 },
-  description: { type: 'string', maxLength: 500 },
-  symbols: symbolsSchema,
-  min_severity: { type: 'string', enum: ALERT_SEVERITIES },
-} as const;
-const idParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', maxLength: 100 } } } as const;
-
 interface CreateBody {
   url: string;
   description?: string;
@@ -87,12 +78,27 @@ interface DeliveriesQuery {
 }
 
 /**
- * Alert webhooks (design §5): `/v1/webhooks` CRUD and `/v1/webhooks/:id/deliveries`, for any API
- * key (the `read` scope covers one's own webhooks), each owner seeing only its own endpoints —
- * another owner's id is a 404, as is an id that never existed. URLs pass the SSRF guard at
- * registration and on every change (422 UNSAFE_URL with the reason). Times are ISO-8601 UTC.
+ * Alert webhooks (design §5): `/v1/webhooks` CRUD and `/v1/webhooks/{id}/deliveries`, the
+ * operations of `openapi/openapi.yaml` marked `x-tickflow-routed-by: webhooks`. The document is
+ * their only schema: it validates params, query and body (unknown fields and parameters refused)
+ * and closes the responses, so the signing secret can leave only through the creation response.
+ * Registration fails with `OPENAPI_HANDLERS_MISMATCH` when the document and {@link webhookHandlers}
+ * disagree. Any API key may call them (the `read` scope covers one's own webhooks); each owner
+ * sees only its own endpoints — another owner's id is a 404, as is an id that never existed.
  */
 export function webhooksFeature(deps: WebhooksFeatureOptions): FastifyPluginAsync {
+  const handlers = webhookHandlers(deps);
+  return async (app) => {
+    registerOperations(app, specOperations(readOpenApiDocument(DEFAULT_OPENAPI_PATH)), handlers, 'webhooks');
+  };
+}
+
+/**
+ * The webhook operations' handlers, by operationId. Bodies, params and queries arrive as the
+ * document's schemas guarantee them (defaults applied, enums and patterns checked). URLs pass the
+ * SSRF guard on creation and on every change (422 UNSAFE_URL with the reason). Times are ISO-8601 UTC.
+ */
+export function webhookHandlers(deps: WebhooksFeatureOptions): OperationHandlers {
   const { store, guard } = deps;
   const maxPerOwner = deps.maxEndpointsPerOwner ?? 25;
 
@@ -105,93 +111,77 @@ export function webhooksFeature(deps: WebhooksFeatureOptions): FastifyPluginAsyn
     return verdict.url.href;
   }
 
-  async function owned(req: FastifyRequest, id: string): Promise<WebhookEndpoint> {
+  async function owned(req: FastifyRequest): Promise<WebhookEndpoint> {
+    const { id } = req.params as IdParams;
     const endpoint = WEBHOOK_ID_PATTERN.test(id) ? await store.get(id) : null;
     if (!endpoint || endpoint.owner !== req.principal!.owner) throw new ApiError('NOT_FOUND', `no webhook endpoint ${JSON.stringify(id)}`);
     return endpoint;
   }
 
-  return async (app) => {
-    app.post<{ Body: CreateBody }>(
-      '/v1/webhooks',
-      { config: { access: 'read' }, schema: { body: { type: 'object', required: ['url'], additionalProperties: false, properties: editable } } },
-      async (req, reply) => {
-        const owner = req.principal!.owner;
-        const url = await checkedUrl(req.body.url);
-        const existing = await store.listByOwner(owner);
-        if (existing.length >= maxPerOwner) throw new ApiError('CONFLICT', `an owner may register at most ${maxPerOwner} webhook endpoints; delete one first`);
-        const now = Date.now();
-        const endpoint: WebhookEndpoint = {
-          id: newWebhookId(),
-          owner,
-          url,
-          description: req.body.description ?? '',
-          symbols: req.body.symbols ?? null,
-          minSeverity: req.body.min_severity ?? 'MEDIUM',
-          secret: newWebhookSecret(),
-          status: 'active',
-          disabledReason: null,
-          createdAtMs: now,
-          updatedAtMs: now,
-        };
-        await store.create(endpoint);
-        return reply
-          .code(201)
-          .header('location', `/v1/webhooks/${endpoint.id}`)
-          .send({ ...endpointView(endpoint), secret: endpoint.secret });
-      },
-    );
+  return {
+    async createWebhook(req, reply) {
+      const body = req.body as CreateBody;
+      const owner = req.principal!.owner;
+      const url = await checkedUrl(body.url);
+      const existing = await store.listByOwner(owner);
+      if (existing.length >= maxPerOwner) throw new ApiError('CONFLICT', `an owner may register at most ${maxPerOwner} webhook endpoints; delete one first`);
+      const now = Date.now();
+      const endpoint: WebhookEndpoint = {
+        id: newWebhookId(),
+        owner,
+        url,
+        description: body.description ?? '',
+        symbols: body.symbols ?? null,
+        minSeverity: body.min_severity ?? 'MEDIUM',
+        secret: newWebhookSecret(),
+        status: 'active',
+        disabledReason: null,
+        createdAtMs: now,
+        updatedAtMs: now,
+      };
+      await store.create(endpoint);
+      reply.code(201).header('location', `/v1/webhooks/${endpoint.id}`);
+      return { ...endpointView(endpoint), secret: endpoint.secret };
+    },
 
-    app.get('/v1/webhooks', { config: { access: 'read' } }, async (req) => ({ data: (await store.listByOwner(req.principal!.owner)).map(endpointView) }));
+    async listWebhooks(req) {
+      return { data: (await store.listByOwner(req.principal!.owner)).map(endpointView) };
+    },
 
-    app.get<{ Params: IdParams }>('/v1/webhooks/:id', { config: { access: 'read' }, schema: { params: idParams } }, async (req) => endpointView(await owned(req, req.params.id)));
+    async getWebhook(req) {
+      return endpointView(await owned(req));
+    },
 
-    app.patch<{ Params: IdParams; Body: PatchBody }>(
-      '/v1/webhooks/:id',
-      {
-        config: { access: 'read' },
-        schema: { params: idParams, body: { type: 'object', minProperties: 1, additionalProperties: false, properties: { ...editable, status: { type: 'string', enum: ['active', 'disabled'] } } } },
-      },
-      async (req) => {
-        const current = await owned(req, req.params.id);
-        const body = req.body;
-        const patch: WebhookEndpointPatch = {};
-        if (body.url !== undefined) patch.url = await checkedUrl(body.url);
-        if (body.description !== undefined) patch.description = body.description;
-        if (body.symbols !== undefined) patch.symbols = body.symbols;
-        if (body.min_severity !== undefined) patch.minSeverity = body.min_severity;
-        if (body.status === 'active') Object.assign(patch, { status: 'active', disabledReason: null });
-        if (body.status === 'disabled' && current.status !== 'disabled') Object.assign(patch, { status: 'disabled', disabledReason: 'disabled by its owner' });
-        const updated = await store.update(current.id, patch);
-        if (!updated) throw new ApiError('NOT_FOUND', `no webhook endpoint ${JSON.stringify(req.params.id)}`);
-        return endpointView(updated);
-      },
-    );
+    async updateWebhook(req) {
+      const current = await owned(req);
+      const body = req.body as PatchBody;
+      const patch: WebhookEndpointPatch = {};
+      if (body.url !== undefined) patch.url = await checkedUrl(body.url);
+      if (body.description !== undefined) patch.description = body.description;
+      if (body.symbols !== undefined) patch.symbols = body.symbols;
+      if (body.min_severity !== undefined) patch.minSeverity = body.min_severity;
+      if (body.status === 'active') Object.assign(patch, { status: 'active', disabledReason: null });
+      if (body.status === 'disabled' && current.status !== 'disabled') Object.assign(patch, { status: 'disabled', disabledReason: 'disabled by its owner' });
+      const updated = await store.update(current.id, patch);
+      if (!updated) throw new ApiError('NOT_FOUND', `no webhook endpoint ${JSON.stringify(current.id)}`);
+      return endpointView(updated);
+    },
 
-    app.delete<{ Params: IdParams }>('/v1/webhooks/:id', { config: { access: 'read' }, schema: { params: idParams } }, async (req, reply) => {
-      const endpoint = await owned(req, req.params.id);
+    async deleteWebhook(req, reply) {
+      const endpoint = await owned(req);
       await store.delete(endpoint.id);
       return reply.code(204).send();
-    });
+    },
 
-    app.get<{ Params: IdParams; Querystring: DeliveriesQuery }>(
-      '/v1/webhooks/:id/deliveries',
-      {
-        config: { access: 'read' },
-        schema: {
-          params: idParams,
-          querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, cursor: { type: 'string', maxLength: 64 } } },
-        },
-      },
-      async (req) => {
-        const endpoint = await owned(req, req.params.id);
-        const beforeSeq = req.query.cursor === undefined ? undefined : decodeCursor(req.query.cursor);
-        const page = await store.listAttempts(endpoint.id, { limit: req.query.limit + 1, beforeSeq });
-        const more = page.length > req.query.limit;
-        const data = more ? page.slice(0, req.query.limit) : page;
-        return { data: data.map(deliveryView), next_cursor: more ? encodeCursor(data[data.length - 1]!.seq) : null };
-      },
-    );
+    async listWebhookDeliveries(req) {
+      const endpoint = await owned(req);
+      const q = req.query as DeliveriesQuery;
+      const beforeSeq = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const page = await store.listAttempts(endpoint.id, { limit: q.limit + 1, beforeSeq });
+      const more = page.length > q.limit;
+      const data = more ? page.slice(0, q.limit) : page;
+      return { data: data.map(deliveryView), next_cursor: more ? encodeCursor(data[data.length - 1]!.seq) : null };
+    },
   };
 }
 
