@@ -17,6 +17,15 @@ export class GraphqlApiError extends GraphQLError {
   }
 }
 
+/**
+ * An `ApiError` of the code shared with REST (a refused history cursor: `BAD_CURSOR`) as a GraphQL
+ * error with the same code, naming the argument (`extensions.argument`); REST's wording for the
+ * cursor field, `next_cursor`, becomes GraphQL's `nextCursor`.
+ */
+export function graphqlErrorFromApiError(err: ApiError, argument: string): GraphqlApiError {
+  return new GraphqlApiError(err.code, `${argument}: ${err.detail.replaceAll('next_cursor', 'nextCursor')}`, { argument });
+}
+
 /** What mercurius' `errorFormatter` returns. */
 export interface FormattedGraphqlErrors {
   statusCode: number;

@@ -4,6 +4,7 @@ import { parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema 
 import type { ClickHouse } from '@tickflow/clickhouse';
 import { hasScope, verifyApiKey, type ApiKeyStore, type Principal } from '../auth/api-keys';
 import type { RouteAccess } from '../build-app';
+import { HistoryQueries } from '../history/history-queries';
 import type { LiveHub } from '../live/live-hub';
 import { formatGraphqlErrors, GraphqlApiError } from './graphql-errors';
 import { resolveGraphqlFeatureOptions, type GraphqlFeatureOptions } from './graphql-feature-options';
@@ -14,7 +15,11 @@ import { MAX_LIMIT, SCHEMA_SDL } from './schema';
 import { TradeAnalyticsQueries } from './trade-analytics-queries';
 
 export interface GraphqlFeatureDeps {
-  /** History reads (portfolio, sector performance, symbols); give the API its own connection. */
+  /**
+   * History reads: portfolio, sector performance, symbols, and the REST /v1 history (bars,
+   * aggregates, signals, order book, alerts) through the same `HistoryQueries`, built here. Give
+   * the API its own connection.
+   */
   ch: ClickHouse;
   /** Feeds the subscriptions. */
   hub: LiveHub;
@@ -50,7 +55,7 @@ const PUBLIC: { access: RouteAccess } = { access: 'public' };
 export function graphqlFeature(deps: GraphqlFeatureDeps): FastifyPluginAsync {
   const options = resolveGraphqlFeatureOptions(deps.options);
   const limitsRule = queryLimitsRule({ maxDepth: options.maxDepth, maxCost: options.maxCost, assumedListSize: options.assumedListSize, maxLimit: MAX_LIMIT });
-  const resolvers = createResolvers({ queries: new TradeAnalyticsQueries(deps.ch), hub: deps.hub, options });
+  const resolvers = createResolvers({ queries: new TradeAnalyticsQueries(deps.ch), history: new HistoryQueries(deps.ch), hub: deps.hub, options });
   const { keys } = deps;
 
   return async function graphql(app) {

@@ -25,7 +25,8 @@ export interface BarPayload {
   vwap: number;
   tradeCount: number;
   isFinal: boolean;
-  version: number;
+  /** Null from history (read with corrections applied; versions are not exposed). */
+  version: number | null;
 }
 
 /**
@@ -90,7 +91,8 @@ export interface SignalPayload {
   realizedVol: number | null;
   spread: number | null;
   imbalance: number | null;
-  version: number;
+  /** Null from history (read with corrections applied; versions are not exposed). */
+  version: number | null;
 }
 
 export function signalPayload(message: LiveMessage): SignalPayload {

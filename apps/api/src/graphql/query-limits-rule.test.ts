@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { buildSchema, getIntrospectionQuery, parse, validate } from './graphql-js';
+import { buildSchema, getIntrospectionQuery, parse, validate, type GraphQLSchema } from './graphql-js';
 import { queryLimitsRule, type QueryLimits } from './query-limits-rule';
 import { SCHEMA_SDL } from './schema';
 
 const schema = buildSchema(`
-  type Query { items(limit: Int = 20): [Item!]! all: [Item!]! one: Item capped(limit: Int): [Item!]! }
+  type Query { items(limit: Int = 20): [Item!]! all: [Item!]! one: Item capped(limit: Int): [Item!]! page(limit: Int = 50): ItemPage! }
   type Item { id: ID! name: String children(limit: Int = 5): [Item!]! }
+  type ItemPage { items: [Item!]! nextCursor: String }
 `);
 const LIMITS: QueryLimits = { maxDepth: 5, maxCost: 1, assumedListSize: 10, maxLimit: 1000 };
 
 /** The measure the rule reports, read back from its error's extensions (maxCost 1 always reports). */
-function measure(query: string, limits: Partial<QueryLimits> = {}): { cost?: number; depth?: number; messages: string[] } {
-  const errors = validate(schema, parse(query), [queryLimitsRule({ ...LIMITS, ...limits })]);
+function measure(query: string, limits: Partial<QueryLimits> = {}, against: GraphQLSchema = schema): { cost?: number; depth?: number; messages: string[] } {
+  const errors = validate(against, parse(query), [queryLimitsRule({ ...LIMITS, ...limits })]);
   const out: { cost?: number; depth?: number; messages: string[] } = { messages: errors.map((e) => e.message) };
   for (const e of errors) {
     if (typeof e.extensions['cost'] === 'number') out.cost = e.extensions['cost'];
@@ -33,6 +34,11 @@ describe('queryLimitsRule: cost', () => {
     ['aliases count separately', '{ a: items(limit: 2) { id } b: items(limit: 2) { id } }', 2 * 2 * 2],
     ['fragments count where spread', 'query { items(limit: 2) { ...F } one { ...F } } fragment F on Item { id name }', 2 * 3 + 3],
     ['inline fragments count their fields', '{ one { ... on Item { id name } } }', 3],
+    ["a page's limit counts the list inside it", '{ page(limit: 7) { items { id name } nextCursor } }', 1 + 7 * 3 + 1],
+    ["a page's omitted limit takes its default", '{ page { items { id } } }', 1 + 50 * 2],
+    ["a page's limit passed as a variable counts as the maximum", 'query ($n: Int) { page(limit: $n) { items { id } } }', 1 + 1000 * 2],
+    ['a page hands its limit through fragments on the page', '{ a: page(limit: 2) { ...P } b: page(limit: 3) { ...P } } fragment P on ItemPage { items { id } }', 1 + 2 * 2 + 1 + 3 * 2],
+    ['a page hands its limit only one level down', '{ page(limit: 2) { items { children { id } } } }', 1 + 2 * (1 + 5 * 2)],
   ])('%s', (_what, query, cost) => {
     expect(measure(query).cost).toBe(cost);
   });
@@ -78,6 +84,20 @@ describe('tickflow schema under the default limits', () => {
 
   it('refuses introspection nested five lists deep', () => {
     expect(errorsOf('{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }')).toEqual([expect.stringMatching(/estimated cost/)]);
+  });
+
+  it.each([
+    ['bars', 'symbol interval windowStart windowEnd open high low close volume vwap tradeCount isFinal version'],
+    ['aggregates', 'symbol scope window windowStart windowEnd totalVolume totalValue vwap tradeCount buyCount sellCount buySellRatio openPrice highPrice lowPrice closePrice volatilityAnomaly computedAt'],
+    ['signals', 'symbol windowStart windowEnd isFinal ema12 ema26 macd macdSignal macdHist rsi14 bbUpper bbMiddle bbLower vwapSession vwapRolling realizedVol spread imbalance version'],
+    ['orderbook', 'symbol timestamp bestBid bestAsk midPrice spread spreadBps crossed bidDepth5 askDepth5 imbalance5 bidDepth10 askDepth10 imbalance10 bidDepth20 askDepth20 imbalance20 prevTimestamp midChange spreadChange imbalance5Change imbalance10Change imbalance20Change'],
+    ['alerts', 'alertId alertType symbol direction baselinePrice currentPrice pctChange windowStart detectedAt severity trigger'],
+  ])('admits one full %s page of 1000 rows, every field selected; counts it by its limit', (field, fields) => {
+    const args = field === 'alerts' ? '' : 'symbol: "AAPL", ';
+    const query = (limit: number) => `{ ${field}(${args}limit: ${limit}) { items { ${fields} } nextCursor } }`;
+    expect(errorsOf(query(1000))).toEqual([]);
+    const m = measure(query(10), { maxDepth: 15 }, tickflow);
+    expect(m.cost).toBe(1 + 10 * (1 + fields.split(' ').length) + 1);
   });
 
   it('admits two full symbol pages of 1000, not three', () => {

@@ -52,7 +52,10 @@ export interface QueryMeasure {
  * selection's by the number of rows it may return: its `limit` argument when written as a literal,
  * `maxLimit` when passed as a variable (the worst case: validation runs without variables, and its
  * result is cached per query text), the argument's default when omitted, `assumedListSize` for a
- * list without a `limit` argument; an introspection list, its mean length in the schema. Aliases are separate fields and count separately, so aliasing
+ * list without a `limit` argument; an introspection list, its mean length in the schema. A page
+ * (a non-list field with a `limit` argument, e.g. `bars(limit: 50) { items { … } nextCursor }`)
+ * hands its row count to the list fields directly inside it that have no `limit` of their own, so
+ * `items` counts 50 rows. Aliases are separate fields and count separately, so aliasing
  * a list ten times costs ten times as much. A fragment is measured once however often it is
  * spread (no blow-up on nested spreads); cycles are left to graphql-js' NoFragmentCycles rule.
  */
@@ -86,6 +89,7 @@ export function queryLimitsRule(limits: QueryLimits): ValidationRule {
 /** Measures an operation; call `measure` once per operation. */
 class QueryMeter {
   private readonly schema: GraphQLSchema;
+  /** By fragment name and the page size handed to it (see `measure`). */
   private readonly fragments = new Map<string, QueryMeasure>();
   private readonly visiting = new Set<string>();
 
@@ -96,23 +100,27 @@ class QueryMeter {
     this.schema = context.getSchema();
   }
 
-  measure(selectionSet: SelectionSetNode, parent: GraphQLNamedType): QueryMeasure {
+  /**
+   * `pageRows`: the rows of the page whose selection this is (its field's `limit`), for the list
+   * fields in it without a `limit` of their own; undefined outside a page.
+   */
+  measure(selectionSet: SelectionSetNode, parent: GraphQLNamedType, pageRows?: number): QueryMeasure {
     let cost = 0;
     let depth = 0;
     for (const selection of selectionSet.selections) {
       let m: QueryMeasure;
       switch (selection.kind) {
         case Kind.FIELD:
-          m = this.field(selection, parent);
+          m = this.field(selection, parent, pageRows);
           break;
         case Kind.INLINE_FRAGMENT: {
           const type = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : parent;
-          const inner = type ? this.measure(selection.selectionSet, type) : ZERO;
+          const inner = type ? this.measure(selection.selectionSet, type, pageRows) : ZERO;
           m = { cost: inner.cost, depth: inner.depth + 1 }; // mercurius' queryDepth counts the level
           break;
         }
         case Kind.FRAGMENT_SPREAD:
-          m = this.fragment(this.context.getFragment(selection.name.value));
+          m = this.fragment(this.context.getFragment(selection.name.value), pageRows);
           break;
       }
       cost += m.cost;
@@ -121,36 +129,41 @@ class QueryMeter {
     return { cost, depth };
   }
 
-  private field(node: FieldNode, parent: GraphQLNamedType): QueryMeasure {
+  private field(node: FieldNode, parent: GraphQLNamedType, pageRows: number | undefined): QueryMeasure {
     const def = fieldDef(this.schema, parent, node.name.value);
     if (!def) return { cost: 0, depth: 1 }; // FieldsOnCorrectType reports it
     if (def === TypeNameMetaFieldDef) return { cost: 0, depth: 1 };
-    const inner = node.selectionSet ? this.measure(node.selectionSet, getNamedType(def.type)) : ZERO;
-    const rows = isListType(getNullableType(def.type)) ? this.rows(node, def, parent) : 1;
+    const isList = isListType(getNullableType(def.type));
+    const limited = def.args.some((a) => a.name === 'limit');
+    const rows = isList ? this.rows(node, def, parent, pageRows) : 1;
+    // A page (an object with a `limit`) hands its rows to the lists inside it; a list does not.
+    const innerPageRows = !isList && limited ? this.rows(node, def, parent, undefined) : undefined;
+    const inner = node.selectionSet ? this.measure(node.selectionSet, getNamedType(def.type), innerPageRows) : ZERO;
     return { cost: rows * (1 + inner.cost), depth: inner.depth + 1 };
   }
 
-  private rows(node: FieldNode, def: GraphQLField<unknown, unknown>, parent: GraphQLNamedType): number {
+  private rows(node: FieldNode, def: GraphQLField<unknown, unknown>, parent: GraphQLNamedType, pageRows: number | undefined): number {
     if (parent.name.startsWith('__')) return introspectionListSizes(this.schema).get(`${parent.name}.${def.name}`) ?? this.limits.assumedListSize;
     const arg = node.arguments?.find((a) => a.name.value === 'limit');
     if (arg?.value.kind === Kind.INT) return Math.max(0, Number(arg.value.value));
     if (arg?.value.kind === Kind.VARIABLE) return this.limits.maxLimit;
     const declared = def.args.find((a) => a.name === 'limit');
-    if (!declared) return this.limits.assumedListSize;
+    if (!declared) return pageRows ?? this.limits.assumedListSize;
     return typeof declared.defaultValue === 'number' ? declared.defaultValue : this.limits.maxLimit;
   }
 
-  private fragment(fragment: FragmentDefinitionNode | null | undefined): QueryMeasure {
+  private fragment(fragment: FragmentDefinitionNode | null | undefined, pageRows: number | undefined): QueryMeasure {
     if (!fragment) return ZERO; // KnownFragmentNames reports it
     const name = fragment.name.value;
-    const known = this.fragments.get(name);
+    const key = pageRows === undefined ? name : `${name}@${pageRows}`;
+    const known = this.fragments.get(key);
     if (known) return known;
     if (this.visiting.has(name)) return ZERO; // a cycle: NoFragmentCycles reports it
     this.visiting.add(name);
     const type = this.schema.getType(fragment.typeCondition.name.value);
-    const m = type ? this.measure(fragment.selectionSet, type) : ZERO;
+    const m = type ? this.measure(fragment.selectionSet, type, pageRows) : ZERO;
     this.visiting.delete(name);
-    this.fragments.set(name, m);
+    this.fragments.set(key, m);
     return m;
   }
 }

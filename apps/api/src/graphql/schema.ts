@@ -1,5 +1,9 @@
 /** Most rows any `limit` argument accepts (also the cost estimate for a `limit` passed as a variable). */
 export const MAX_LIMIT = 1000;
+/** Rows of a history page when `limit` is omitted (REST's default is 500; 100 keeps a default selection well inside the cost budget). */
+export const DEFAULT_PAGE_ROWS = 100;
+/** Most symbols `latestSignals` takes (as REST's `/v1/signals/latest`). */
+export const MAX_LATEST_SYMBOLS = 100;
 
 /** tickflow's GraphQL schema (SDL). Field docs are the contract clients see through introspection. */
 export const SCHEMA_SDL = /* GraphQL */ `
@@ -21,6 +25,19 @@ enum BarInterval {
   ONE_MINUTE
   FIVE_MINUTES
   FIFTEEN_MINUTES
+}
+
+"""Window length of trade aggregates."""
+enum AggregateWindow {
+  ONE_MINUTE
+  FIVE_MINUTES
+  FIFTEEN_MINUTES
+}
+
+"""Whether an aggregate covers one symbol or a whole sector."""
+enum AggregateScope {
+  SYMBOL
+  SECTOR
 }
 
 """Price-alert severity, by rank: MEDIUM (>= 2 %) < HIGH (>= 5 %) < CRITICAL (>= 10 %)."""
@@ -64,6 +81,163 @@ type Query {
     "1–${MAX_LIMIT}."
     limit: Int = 100
   ): [SymbolInfo!]!
+
+  # History, the same reads as REST /v1 (HistoryQueries). Ranges are half-open [from, to) on the
+  # listing's time column, unbounded where omitted; pages are keyset-paginated in ascending order.
+
+  """
+  Final OHLCV bars of a symbol by window start: ONE_SECOND from the 1 s micro-bars, the others from
+  the symbol's trade aggregates of that window (REST: GET /v1/bars/{symbol}). Corrections applied.
+  """
+  bars(
+    symbol: String!
+    interval: BarInterval = ONE_SECOND
+    "Window start at or after this instant."
+    from: DateTime
+    "Window start before this instant."
+    to: DateTime
+    "Rows per page, 1–${MAX_LIMIT}."
+    limit: Int = ${DEFAULT_PAGE_ROWS}
+    "nextCursor of the previous page, unchanged; omitted for the first page."
+    after: String
+  ): BarPage!
+
+  """
+  Trade aggregate windows of a symbol, or with scope SECTOR of a sector, by window start
+  (REST: GET /v1/aggregates/{symbol}).
+  """
+  aggregates(
+    "A symbol, or with scope SECTOR a sector name as in the reference data (1–64 characters)."
+    symbol: String!
+    window: AggregateWindow = ONE_MINUTE
+    scope: AggregateScope = SYMBOL
+    "Window start at or after this instant."
+    from: DateTime
+    "Window start before this instant."
+    to: DateTime
+    "Rows per page, 1–${MAX_LIMIT}."
+    limit: Int = ${DEFAULT_PAGE_ROWS}
+    "nextCursor of the previous page, unchanged."
+    after: String
+  ): AggregatePage!
+
+  """Indicator rows of a symbol by window start (REST: GET /v1/signals/{symbol}). Null values are indicators warming up."""
+  signals(
+    symbol: String!
+    "Window start at or after this instant."
+    from: DateTime
+    "Window start before this instant."
+    to: DateTime
+    "Rows per page, 1–${MAX_LIMIT}."
+    limit: Int = ${DEFAULT_PAGE_ROWS}
+    "nextCursor of the previous page, unchanged."
+    after: String
+  ): SignalPage!
+
+  """The symbol's most recent indicator row; null when none is stored (REST: 404)."""
+  latestSignal(symbol: String!): Signal
+
+  """
+  The most recent indicator row of each symbol that has one, in the order asked (a repeated symbol
+  once); symbols without signals are left out. 1–${MAX_LATEST_SYMBOLS} symbols; not paginated.
+  """
+  latestSignals(symbols: [String!]!): [Signal!]!
+
+  """Order-book metrics of a symbol per snapshot, by (timestamp, seq) (REST: GET /v1/orderbook/{symbol})."""
+  orderbook(
+    symbol: String!
+    "Snapshot timestamp at or after this instant."
+    from: DateTime
+    "Snapshot timestamp before this instant."
+    to: DateTime
+    "Rows per page, 1–${MAX_LIMIT}."
+    limit: Int = ${DEFAULT_PAGE_ROWS}
+    "nextCursor of the previous page, unchanged."
+    after: String
+  ): OrderBookPage!
+
+  """
+  Price alerts by detection time, then alertId (REST: GET /v1/alerts). severity and minSeverity
+  may be combined; omitted, every severity.
+  """
+  alerts(
+    "Only this symbol's alerts; omitted, every symbol's."
+    symbol: String
+    "Only alerts of exactly this severity."
+    severity: Severity
+    "Only alerts of this severity or higher (MEDIUM < HIGH < CRITICAL)."
+    minSeverity: Severity
+    "Detected at or after this instant."
+    from: DateTime
+    "Detected before this instant."
+    to: DateTime
+    "Rows per page, 1–${MAX_LIMIT}."
+    limit: Int = ${DEFAULT_PAGE_ROWS}
+    "nextCursor of the previous page, unchanged."
+    after: String
+  ): AlertPage!
+}
+
+"""
+A page of a history listing (REST's { data, next_cursor }): items in ascending order, and the
+cursor of the next page, null on the last one. Pass nextCursor back unchanged as after; a cursor of
+another listing, or an edited one, is refused with BAD_CURSOR. A walk returns every row once even
+while rows are added (rows added behind the cursor are not seen).
+"""
+type BarPage {
+  items: [Bar!]!
+  nextCursor: String
+}
+
+"""A page of trade aggregates; see BarPage."""
+type AggregatePage {
+  items: [Aggregate!]!
+  nextCursor: String
+}
+
+"""A page of signals; see BarPage."""
+type SignalPage {
+  items: [Signal!]!
+  nextCursor: String
+}
+
+"""A page of order-book metrics; see BarPage."""
+type OrderBookPage {
+  items: [OrderBookMetrics!]!
+  nextCursor: String
+}
+
+"""A page of price alerts; see BarPage."""
+type AlertPage {
+  items: [Alert!]!
+  nextCursor: String
+}
+
+"""A tumbling-window trade aggregate over [windowStart, windowEnd); with scope SECTOR, symbol is the sector."""
+type Aggregate {
+  symbol: String!
+  scope: AggregateScope!
+  window: AggregateWindow!
+  windowStart: DateTime!
+  windowEnd: DateTime!
+  """Σ quantity."""
+  totalVolume: Float!
+  """Σ quantity × price (notional)."""
+  totalValue: Float!
+  vwap: Float!
+  tradeCount: Int!
+  buyCount: Int!
+  sellCount: Int!
+  """buyCount / sellCount; null when sellCount is 0."""
+  buySellRatio: Float
+  openPrice: Float!
+  highPrice: Float!
+  lowPrice: Float!
+  closePrice: Float!
+  """(high − low) / low > 2 %."""
+  volatilityAnomaly: Boolean!
+  """When the processor emitted this version (processing time, not event time)."""
+  computedAt: DateTime!
 }
 
 type Portfolio {
@@ -178,10 +352,13 @@ type Bar {
   volume: Float!
   vwap: Float!
   tradeCount: Int!
-  """False for a provisional 1 s bar whose second has not closed yet."""
+  """False for a provisional 1 s bar whose second has not closed yet (subscriptions only: history holds final bars)."""
   isFinal: Boolean!
-  """1, or higher for a correction of the same window (late trades)."""
-  version: Int!
+  """
+  1, or higher for a correction of the same window (late trades). Null from the bars query: history
+  is read with corrections applied and does not expose versions.
+  """
+  version: Int
 }
 
 """Indicators after the bar [windowStart, windowEnd); null while an indicator warms up."""
@@ -204,7 +381,8 @@ type Signal {
   realizedVol: Float
   spread: Float
   imbalance: Float
-  version: Int!
+  """1, or higher for a correction. Null from the signals queries (history is read with corrections applied)."""
+  version: Int
 }
 
 type Alert {
