@@ -13,6 +13,14 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page scripts run in the browser (ES modules, no bundler).
+    files: ['apps/api/src/dashboard/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', localStorage: 'readonly', WebSocket: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', Option: 'readonly', requestAnimationFrame: 'readonly', getComputedStyle: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },

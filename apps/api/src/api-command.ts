@@ -6,6 +6,7 @@ import { createClickHouse, describeClickHouse, loadClickHouseSettings, runMigrat
 import { API_SETTINGS_HELP, loadApiSettings } from './api-settings';
 import { RedisApiKeyStore } from './auth/redis-api-key-store';
 import { buildApp } from './build-app';
+import { dashboardFeature } from './dashboard/index';
 import { restFeature } from './rest/rest-feature';
 import { graphqlFeature } from './graphql/index';
 import { KafkaLiveSource, LiveHub, liveFeature } from './live/index';
@@ -98,6 +99,7 @@ export async function apiCommand(args: string[]): Promise<number> {
       liveFeature({ hub, keys, metrics }),
       graphqlFeature({ ch, hub, keys }), // after liveFeature: mercurius reuses its @fastify/websocket
       webhooksFeature({ store: webhookStore, guard }),
+      dashboardFeature(),
     ],
   });
   const address = await app.listen({ host: settings.host, port: settings.port });

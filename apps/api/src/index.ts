@@ -11,3 +11,4 @@ export { restFeature, type RestFeatureDeps } from './rest/rest-feature';
 export { HistoryQueries } from './history/history-queries';
 export type * from './history/history-rows';
 export { graphqlFeature, type GraphqlFeatureDeps, type GraphqlFeatureOptions } from './graphql/index';
+export { dashboardFeature, DASHBOARD_ASSET_PREFIX, DASHBOARD_CSP } from './dashboard/index';

@@ -1,0 +1,1 @@
+export { dashboardFeature, DASHBOARD_ASSET_PREFIX, DASHBOARD_CSP } from './dashboard-feature';

@@ -1,0 +1,192 @@
+// The dashboard: wires the API-key form, the feed client, the stores and the views. Rendering is
+// coalesced into one animation frame however many messages a batch brings.
+import { FeedClient } from './feed-client.js';
+import { TimeSeries } from './time-series.js';
+import { drawMacdPane, drawPricePane, drawRsiPane } from './chart-panes.js';
+import { AlertFeed } from './alert-feed.js';
+import { OrderBookGauge } from './orderbook-gauge.js';
+import { SymbolPicker, fetchSymbols } from './symbol-picker.js';
+
+const KEY_STORAGE = 'tickflow.apiKey';
+const SYMBOL_STORAGE = 'tickflow.symbol';
+/** Legend entries: signal field → label, in the order shown. */
+const INDICATORS = [
+  ['ema12', 'EMA12'],
+  ['ema26', 'EMA26'],
+  ['bb_upper', 'BB↑'],
+  ['bb_middle', 'BB mid'],
+  ['bb_lower', 'BB↓'],
+  ['vwap_session', 'VWAP'],
+  ['macd', 'MACD'],
+  ['macd_signal', 'signal'],
+  ['macd_hist', 'hist'],
+  ['rsi14', 'RSI14'],
+];
+
+const $ = (id) => document.getElementById(id);
+const el = {
+  form: $('key-form'),
+  key: $('api-key'),
+  status: $('status'),
+  statusText: $('status-text'),
+  price: $('price-canvas'),
+  macd: $('macd-canvas'),
+  rsi: $('rsi-canvas'),
+  lastPrice: $('last-price'),
+  legend: $('legend'),
+};
+
+const candles = new TimeSeries(600);
+const signals = new TimeSeries(600);
+const alerts = new AlertFeed($('alert-list'));
+const gauge = new OrderBookGauge($('orderbook-gauge'));
+const picker = new SymbolPicker($('symbol'), (s) => selectSymbol(s));
+const counters = { batches: 0, messages: 0, barUpdates: 0, signalUpdates: 0, drawnCandles: 0, macdPoints: 0, rsiPoints: 0, renders: 0 };
+let symbol = '';
+let status = { state: 'idle', detail: 'enter an API key' };
+let frameRequested = false;
+
+const feed = new FeedClient({
+  onStatus: (s) => {
+    status = s;
+    el.status.dataset.status = s.state;
+    el.statusText.textContent = `${s.state === 'auth-failed' ? 'auth failed' : s.state}${s.detail ? ` · ${s.detail}` : ''}`;
+  },
+  onMessages: (messages) => {
+    counters.batches += 1;
+    for (const m of messages) route(m.channel, m.data);
+    requestRender();
+  },
+});
+
+/** One feed message to its store or view. */
+function route(channel, data) {
+  counters.messages += 1;
+  const sym = data.symbol;
+  if (channel.startsWith('signals.')) {
+    if (picker.add([sym]) && !symbol) selectSymbol(sym);
+    if (sym === symbol && signals.upsert(data)) counters.signalUpdates += 1;
+  } else if (channel.startsWith('bars.1s.')) {
+    if (sym === symbol && candles.upsert(data)) counters.barUpdates += 1;
+  } else if (channel.startsWith('alerts.')) {
+    alerts.add(data);
+  } else if (channel.startsWith('orderbook.')) {
+    if (sym === symbol) gauge.update(data);
+  }
+}
+
+function selectSymbol(next) {
+  if (!next || next === symbol) return;
+  if (symbol) feed.unsubscribe([`bars.1s.${symbol}`, `orderbook.${symbol}`]);
+  symbol = next;
+  localStorage.setItem(SYMBOL_STORAGE, symbol);
+  picker.show(symbol);
+  candles.clear();
+  signals.clear();
+  gauge.reset();
+  document.title = `${symbol} · tickflow`;
+  feed.subscribe([`bars.1s.${symbol}`, `orderbook.${symbol}`]);
+  requestRender();
+}
+
+function requestRender() {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(render);
+}
+
+function render() {
+  frameRequested = false;
+  counters.renders += 1;
+  const lastWs = Math.max(candles.last()?.window_start ?? -Infinity, signals.last()?.window_start ?? -Infinity);
+  counters.drawnCandles = drawPricePane(el.price, candles.items, signals.items, lastWs);
+  counters.macdPoints = drawMacdPane(el.macd, signals.items, lastWs);
+  counters.rsiPoints = drawRsiPane(el.rsi, signals.items, lastWs);
+  el.price.dataset.candleCount = String(candles.size);
+  el.price.dataset.drawnCandles = String(counters.drawnCandles);
+  el.macd.dataset.points = String(counters.macdPoints);
+  el.rsi.dataset.points = String(counters.rsiPoints);
+  const last = candles.last();
+  el.lastPrice.textContent = last ? String(last.close) : '–';
+  el.lastPrice.title = last ? (last.is_final ? 'last close (final)' : 'last price (second still open)') : '';
+  el.lastPrice.dataset.close = last ? String(last.close) : '';
+  renderLegend(latestIndicators());
+}
+
+/** The newest value of each indicator (signals are null while their window warms up). */
+function latestIndicators() {
+  const out = {};
+  for (const [field] of INDICATORS) out[field] = null;
+  for (let i = signals.items.length - 1; i >= 0; i -= 1) {
+    const s = signals.items[i];
+    for (const [field] of INDICATORS) if (out[field] === null && typeof s[field] === 'number') out[field] = s[field];
+    if (INDICATORS.every(([f]) => out[f] !== null)) break;
+  }
+  return out;
+}
+
+function renderLegend(values) {
+  if (el.legend.childElementCount === 0) {
+    for (const [field, label] of INDICATORS) {
+      const item = document.createElement('span');
+      item.className = `legend-item legend-${field}`;
+      item.dataset.indicator = field;
+      item.append(Object.assign(document.createElement('b'), { textContent: label }), document.createElement('output'));
+      el.legend.append(item);
+    }
+  }
+  for (const item of el.legend.children) {
+    const v = values[item.dataset.indicator];
+    item.dataset.value = v === null ? '' : String(v);
+    item.querySelector('output').textContent = v === null ? '…' : v.toFixed(Math.abs(v) >= 100 ? 2 : 4);
+  }
+}
+
+function start(key) {
+  localStorage.setItem(KEY_STORAGE, key);
+  el.key.value = key;
+  feed.connect(key);
+  fetchSymbols(key).then((list) => {
+    picker.add(list);
+    if (!symbol && list.length > 0) selectSymbol(list[0]);
+  });
+}
+
+// Start-up: ?key= (then dropped from the address bar) or the remembered key; ?symbol= or the remembered one.
+const params = new URLSearchParams(location.search);
+const initialKey = params.get('key') || localStorage.getItem(KEY_STORAGE) || '';
+const initialSymbol = (params.get('symbol') || localStorage.getItem(SYMBOL_STORAGE) || '').toUpperCase();
+if (params.has('key')) {
+  params.delete('key');
+  history.replaceState(null, '', `${location.pathname}${params.size > 0 ? `?${params}` : ''}${location.hash}`);
+}
+feed.subscribe(['signals.*', 'alerts.*']);
+if (initialSymbol) selectSymbol(initialSymbol);
+el.form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const key = el.key.value.trim();
+  if (key) start(key);
+});
+window.addEventListener('resize', requestRender);
+gauge.reset();
+if (initialKey) start(initialKey);
+else feed.opts.onStatus(status);
+requestRender();
+
+/** Test hook: what the page shows, read from the page (the e2e test asserts on it). */
+window.__tickflow = {
+  state: () => ({
+    status: status.state,
+    statusDetail: status.detail,
+    symbol,
+    symbols: [...picker.known],
+    candleCount: candles.size,
+    lastCandle: candles.last() ?? null,
+    signalCount: signals.size,
+    indicators: latestIndicators(),
+    alertCount: alerts.count,
+    orderbookUpdates: gauge.updates,
+    imbalance: gauge.root.dataset.imbalance === '' ? null : Number(gauge.root.dataset.imbalance),
+    ...counters,
+  }),
+};
