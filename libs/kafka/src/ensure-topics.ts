@@ -1,4 +1,5 @@
-import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+import kafkajs, { type ITopicConfig } from 'kafkajs';
+import type { BusAdmin } from './bus-client';
 import { topicCatalogue, type CleanupPolicy, type TopicSpec } from './topic-catalogue';
 
 export interface EnsureTopicsOptions {
@@ -56,7 +57,7 @@ function topicConfig(spec: TopicSpec, name: string, replicationFactor: number): 
  * several processes) and reports existing topics that differ from the catalogue. Existing topics
  * are never altered. Resolves once the broker serves every catalogue topic (each partition has a leader).
  */
-export async function ensureTopics(admin: Admin, options: EnsureTopicsOptions = {}): Promise<EnsureTopicsResult> {
+export async function ensureTopics(admin: BusAdmin, options: EnsureTopicsOptions = {}): Promise<EnsureTopicsResult> {
   const prefix = options.topicPrefix ?? '';
   const replicationFactor = options.replicationFactor ?? -1;
   if (!Number.isSafeInteger(replicationFactor) || (replicationFactor < 1 && replicationFactor !== -1)) {
@@ -107,7 +108,7 @@ const TOPIC_RESOURCE = kafkajs.ConfigResourceTypes.TOPIC;
 const RETRIABLE_METADATA_ERRORS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER']);
 
 /** Resolves when the broker knows every topic in `names` and each partition has a leader. */
-async function waitForLeaders(admin: Admin, names: readonly string[], timeoutMs: number): Promise<void> {
+async function waitForLeaders(admin: BusAdmin, names: readonly string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let why = '';
   for (let delayMs = 20; ; delayMs = Math.min(delayMs * 2, 500)) {
@@ -126,7 +127,7 @@ async function waitForLeaders(admin: Admin, names: readonly string[], timeoutMs:
   }
 }
 
-async function findMismatches(admin: Admin, specs: readonly TopicSpec[], prefix: string): Promise<TopicMismatch[]> {
+async function findMismatches(admin: BusAdmin, specs: readonly TopicSpec[], prefix: string): Promise<TopicMismatch[]> {
   if (specs.length === 0) return [];
   const names = specs.map((s) => prefix + s.name);
   const [{ topics }, configs] = await Promise.all([

@@ -1,7 +1,8 @@
 /**
  * @tickflow/kafka — the Kafka edge: the topic catalogue (design §2) as data, idempotent topic
- * creation, a quiet kafkajs client factory, and helpers for tests against the real test broker
- * started by `tools/test-services.mjs`.
+ * creation, a quiet kafkajs client factory, the bus port (`BusClient`) with its in-process
+ * implementation for the embedded profile (`InProcessKafka`), and helpers for tests against the
+ * real test broker started by `tools/test-services.mjs`.
  */
 export { DEFAULT_RAW_PARTITIONS, TOPIC_CATALOGUE, topicCatalogue } from './topic-catalogue';
 export type { CleanupPolicy, TopicCatalogueOptions, TopicLayer, TopicSpec } from './topic-catalogue';
@@ -20,3 +21,8 @@ export {
   stopTestKafka,
 } from './test-services';
 export type { RestartKafkaOptions, StopTestKafkaOptions, TestServices, TestServicesOptions } from './test-services';
+export type { BusAdmin, BusClient, BusConsumer, BusProducer, BusTransaction } from './bus-client';
+export { BUS_ERROR_CODES, BusStateError } from './errors';
+export type { BusErrorCode } from './errors';
+export { InProcessKafka } from './in-process/in-process-kafka';
+export type { BusLog, InProcessKafkaOptions } from './in-process/in-process-kafka-options';

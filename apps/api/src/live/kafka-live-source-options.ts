@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { BusClient } from '@tickflow/kafka';
 import type { Registry } from 'prom-client';
 import type { LiveHub } from './live-hub';
 import type { LiveLog } from './live-log';
@@ -40,6 +40,9 @@ export interface KafkaLiveSourceOptions {
   startTimeoutMs?: number;
   /** @defaultValue JSON lines on stderr */
   log?: LiveLog;
-  /** A ready client (tests, or to share one); `brokers` and `clientId` are then ignored. */
-  kafka?: Kafka;
+  /**
+   * A ready bus client — a shared kafkajs `Kafka`, or the embedded profile's `InProcessKafka` —
+   * used instead of one built from `brokers`; `brokers` and `clientId` are then ignored.
+   */
+  kafka?: BusClient;
 }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Consumer, EachBatchPayload } from 'kafkajs';
-import { createKafka } from '@tickflow/kafka';
+import type { EachBatchPayload } from 'kafkajs';
+import { createKafka, type BusConsumer } from '@tickflow/kafka';
 import { decode, type SchemaError } from '@tickflow/schemas';
 import type { LiveHub } from './live-hub';
 import { LiveMetrics } from './live-metrics';
@@ -33,7 +33,7 @@ export class KafkaLiveSource {
   /** Full topic name (with prefix) → logical topic. */
   private readonly logicalOf = new Map<string, LiveTopic>();
   private readonly undecodableLog = new Map<string, { lastMs: number; suppressed: number }>();
-  private consumer: Consumer | null = null;
+  private consumer: BusConsumer | null = null;
   private state: State = 'new';
   private failure: Error | null = null;
   /** Ends a `start()` waiting for its first fetch when `stop()` comes first. */

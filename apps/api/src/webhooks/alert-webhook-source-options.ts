@@ -1,9 +1,10 @@
-import type { Kafka } from 'kafkajs';
+import type { BusClient } from '@tickflow/kafka';
 import type { WebhookLog } from './delivery-attempt';
 import type { AlertDispatchTarget } from './webhook-dispatcher';
 
 export interface AlertWebhookSourceOptions {
-  kafka: Kafka;
+  /** The bus: a Kafka client, or the embedded profile's `InProcessKafka`. */
+  kafka: BusClient;
   /** Usually a `WebhookDispatcher`. */
   dispatcher: AlertDispatchTarget;
   /** Prepended to `alerts.price-movement` (`TICKFLOW_TOPIC_PREFIX`). @defaultValue '' */

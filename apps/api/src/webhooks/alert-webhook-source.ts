@@ -1,4 +1,5 @@
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { EachBatchPayload } from 'kafkajs';
+import type { BusConsumer } from '@tickflow/kafka';
 import { TOPICS } from '@tickflow/operators';
 import { decode, type PriceAlert } from '@tickflow/schemas';
 import type { WebhookLog } from './delivery-attempt';
@@ -15,7 +16,7 @@ export const DEFAULT_WEBHOOKS_GROUP = 'tickflow-webhooks';
  */
 export class AlertWebhookSource {
   readonly topic: string;
-  private consumer: Consumer | null = null;
+  private consumer: BusConsumer | null = null;
   private stopping = false;
   private readonly log: WebhookLog;
 

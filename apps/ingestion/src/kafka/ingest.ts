@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
-import { createKafka, ensureTopics, type EnsureTopicsOptions } from '@tickflow/kafka';
+import { createKafka, ensureTopics, type BusAdmin, type BusClient, type EnsureTopicsOptions } from '@tickflow/kafka';
 import { MarketSimulator } from '../simulator/market-simulator';
 import { resolveSimulatorOptions, type SimulatorOptions } from '../simulator/simulator-options';
 import type { RawTopic } from '../simulator/sim-event';
@@ -37,8 +36,11 @@ export interface IngestSummary {
 export interface IngestCommonOptions {
   /** Kafka bootstrap servers (ignored when `kafka` is given). @defaultValue {@link DEFAULT_BROKERS} */
   brokers?: readonly string[];
-  /** A kafkajs client to use instead of creating one from `brokers` (with `createKafka` of `@tickflow/kafka`). */
-  kafka?: Kafka;
+  /**
+   * A bus client to use instead of creating one from `brokers` (with `createKafka` of
+   * `@tickflow/kafka`): a kafkajs `Kafka`, or the embedded profile's `InProcessKafka`.
+   */
+  kafka?: BusClient;
   /** Wire format of valid events. @defaultValue `'avro'` */
   format?: WireFormat;
   /** Prefix of every topic name, as the processor's `--topic-prefix`. @defaultValue `''` */
@@ -61,7 +63,7 @@ export interface IngestCommonOptions {
    * Makes sure the raw topics exist before producing, e.g. {@link createTopicsThenCheck}.
    * @defaultValue {@link checkRawTopics}: fails unless all three exist with equal partition counts
    */
-  prepareTopics?: (admin: Admin, topics: readonly string[]) => Promise<unknown>;
+  prepareTopics?: (admin: BusAdmin, topics: readonly string[]) => Promise<unknown>;
 }
 
 /** Simulate mode: the market simulator's events. */
@@ -177,7 +179,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
  * The default topic check: every raw topic exists (they are created by the topic admin, never
  * auto-created) and all have the same partition count (co-partitioning, design §2).
  */
-export async function checkRawTopics(admin: Admin, topics: readonly string[]): Promise<void> {
+export async function checkRawTopics(admin: BusAdmin, topics: readonly string[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length > 0) {
@@ -195,7 +197,7 @@ export async function checkRawTopics(admin: Admin, topics: readonly string[]): P
  * `@tickflow/kafka`, idempotent, never altering existing topics), then runs {@link checkRawTopics}.
  * What `tickflow ingest` uses, so it works on a fresh broker.
  */
-export function createTopicsThenCheck(options: EnsureTopicsOptions = {}): (admin: Admin, topics: readonly string[]) => Promise<void> {
+export function createTopicsThenCheck(options: EnsureTopicsOptions = {}): (admin: BusAdmin, topics: readonly string[]) => Promise<void> {
   return async (admin, topics) => {
     await ensureTopics(admin, options);
     await checkRawTopics(admin, topics);

@@ -1,4 +1,5 @@
-import { Partitioners, type ICustomPartitioner, type Kafka, type Message, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
+import { Partitioners, type ICustomPartitioner, type Message, type RetryOptions, type TopicMessages } from 'kafkajs';
+import type { BusClient, BusProducer } from '@tickflow/kafka';
 import { encode } from '@tickflow/schemas';
 import type { RawTopic, SimEvent } from '../simulator/sim-event';
 
@@ -33,8 +34,11 @@ export type ProducerEvent = Exclude<SimEvent, { kind: 'raw' }> | RawBytesEvent;
 
 /** Options of {@link MarketDataProducer}. */
 export interface MarketDataProducerOptions {
-  /** The kafkajs client to create the producer from (its brokers, client id, logging, retries). */
-  kafka: Kafka;
+  /**
+   * The bus client to create the producer from: a kafkajs `Kafka` (its brokers, client id,
+   * logging, retries) or the embedded profile's `InProcessKafka`.
+   */
+  kafka: BusClient;
   /**
    * Wire format of typed events: Avro single-object encoding (`@tickflow/schemas` `encode`) or the
    * raw topics' JSON form (`JSON.stringify(value)`, which the processor detects by its first byte).
@@ -103,7 +107,7 @@ const MAX_KAFKA_TS = 1e13 - 1;
  * producer refuses further sends: records after a lost batch must not be published past the gap.
  */
 export class MarketDataProducer {
-  private readonly producer: Producer;
+  private readonly producer: BusProducer;
   private readonly format: WireFormat;
   private readonly maxInFlight: number;
   private readonly maxBatchBytes: number;

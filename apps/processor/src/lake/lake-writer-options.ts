@@ -1,9 +1,10 @@
-import type { Kafka } from 'kafkajs';
+import type { BusClient } from '@tickflow/kafka';
 
 export type LakeLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 export interface LakeWriterOptions {
-  kafka: Kafka;
+  /** The bus: a Kafka client, or the embedded profile's `InProcessKafka`. */
+  kafka: BusClient;
   /** Consumer group of the lake writer (its own: it commits the offsets it has written). @defaultValue 'tickflow-lake' */
   groupId: string;
   /** Prepended to the source topic names (namespaces on a shared cluster, isolated tests). @defaultValue '' */

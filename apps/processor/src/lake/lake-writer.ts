@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import type { EachBatchPayload } from 'kafkajs';
+import type { BusAdmin, BusConsumer } from '@tickflow/kafka';
 import { LAKE_DATASETS, datasetDir, type AnyLakeDataset } from '@tickflow/analytics';
 import { decode } from '@tickflow/schemas';
 import { listDatasetFiles, planRecovery, type PartitionFile } from './lake-files';
@@ -51,8 +52,8 @@ class PartitionState {
 export class LakeWriter {
   private readonly partitions = new Map<string, PartitionState>();
   private readonly datasetsByTopic = new Map<string, AnyLakeDataset>();
-  private consumer: Consumer | null = null;
-  private admin: Admin | null = null;
+  private consumer: BusConsumer | null = null;
+  private admin: BusAdmin | null = null;
   private writer: ParquetBatchWriter | null = null;
   private lock: LakeWriterLock | null = null;
   private timer: NodeJS.Timeout | null = null;
