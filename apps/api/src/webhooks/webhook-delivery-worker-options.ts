@@ -1,27 +1,8 @@
-import type { Registry } from 'prom-client';
-import type { WebhookLog } from './delivery-attempt';
+import type { WebhookDelivererOptions } from './webhook-deliverer-options';
 import type { WebhookQueueOptions } from './webhook-queue-options';
-import type { WebhookStore } from './webhook-store';
-import type { UrlGuard } from './url-guard';
 
-export interface WebhookDeliveryWorkerOptions extends WebhookQueueOptions {
-  store: WebhookStore;
-  /** Checks every connection at dial time (the registration guard's policy, or a stricter one). */
-  guard: UrlGuard;
-  /** `webhook_deliveries_total{outcome}` is registered here. */
-  metrics: Registry;
+/** The bullmq transport: where its queue is, how it delivers (`WebhookDelivererOptions`), how many at once. */
+export interface WebhookDeliveryWorkerOptions extends WebhookQueueOptions, WebhookDelivererOptions {
   /** Deliveries in flight at once in this process. @defaultValue 10 */
   concurrency?: number;
-  /** One attempt — DNS, connect, TLS, response headers and body — ends after this, ms. @defaultValue 10000 */
-  timeoutMs?: number;
-  /** The first retry waits a uniform random time up to this, ms; each further one up to twice as long. @defaultValue 10000 */
-  backoffBaseMs?: number;
-  /** No jittered wait exceeds this, ms. @defaultValue 1800000 (30 min) */
-  backoffCapMs?: number;
-  /** A receiver's Retry-After is honoured up to this, ms. @defaultValue 3600000 (1 h) */
-  maxRetryAfterMs?: number;
-  /** @defaultValue silent */
-  log?: WebhookLog;
-  /** The jitter's source of numbers in [0, 1). @defaultValue Math.random */
-  random?: () => number;
 }

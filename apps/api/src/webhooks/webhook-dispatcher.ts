@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import type { PriceAlert } from '@tickflow/schemas';
-import { matchesAlert } from './webhook-endpoint';
-import { priceAlertPayload, WEBHOOK_BACKOFF_TYPE, webhookJobId, webhookMessageId, type WebhookJobData } from './webhook-job';
+import { alertWebhookJobs, WEBHOOK_BACKOFF_TYPE, type WebhookJobData } from './webhook-job';
 import type { WebhookDispatcherOptions } from './webhook-dispatcher-options';
 import { DEFAULT_WEBHOOK_QUEUE_NAME, DEFAULT_WEBHOOK_QUEUE_PREFIX } from './webhook-queue-options';
 import type { WebhookStore } from './webhook-store';
@@ -44,15 +43,14 @@ export class WebhookDispatcher implements AlertDispatchTarget {
   }
 
   async dispatch(alert: PriceAlert): Promise<DispatchResult> {
-    const endpoints = (await this.store.listActive()).filter((e) => matchesAlert(e, alert));
-    if (endpoints.length === 0) return { endpointIds: [] };
-    const payload = priceAlertPayload(alert);
+    const jobs = alertWebhookJobs(alert, await this.store.listActive());
+    if (jobs.length === 0) return { endpointIds: [] };
     await this.queue.addBulk(
-      endpoints.map((e) => ({
+      jobs.map(({ jobId, data }) => ({
         name: 'price-alert',
-        data: { endpointId: e.id, alertId: alert.alert_id, messageId: webhookMessageId(e.id, alert.alert_id), payload },
+        data,
         opts: {
-          jobId: webhookJobId(e.id, alert.alert_id),
+          jobId,
           attempts: this.attempts,
           backoff: { type: WEBHOOK_BACKOFF_TYPE },
           removeOnComplete: { age: this.keepDoneSec },
@@ -60,7 +58,7 @@ export class WebhookDispatcher implements AlertDispatchTarget {
         },
       })),
     );
-    return { endpointIds: endpoints.map((e) => e.id) };
+    return { endpointIds: jobs.map((j) => j.data.endpointId) };
   }
 
   /** Closes the queue's connections (not a connection instance passed in). */

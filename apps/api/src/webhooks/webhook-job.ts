@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PriceAlert } from '@tickflow/schemas';
+import { matchesAlert, type WebhookEndpoint } from './webhook-endpoint';
 
 /** One message to one endpoint, as queued. The body is fixed at dispatch: every attempt sends the same bytes. */
 export interface WebhookJobData {
@@ -44,4 +45,26 @@ export function priceAlertPayload(alert: PriceAlert): string {
   const detected = new Date(alert.detected_at_ms);
   const timestamp = Number.isNaN(detected.getTime()) ? null : detected.toISOString();
   return JSON.stringify({ type: PRICE_ALERT_EVENT_TYPE, timestamp, data: alert });
+}
+
+/** One message to queue: its id (the idempotency key) and its data. */
+export interface WebhookJob {
+  /** `webhookJobId(endpointId, alertId)`: a second job with this id within the dedup window is dropped. */
+  jobId: string;
+  data: WebhookJobData;
+}
+
+/**
+ * The messages an alert makes: one per endpoint whose filters take it (`matchesAlert`: active;
+ * symbols null or holding the alert's symbol; severity at least its minimum), in `endpoints`'
+ * order, all with the same body. Every transport queues exactly these.
+ */
+export function alertWebhookJobs(alert: PriceAlert, endpoints: readonly WebhookEndpoint[]): WebhookJob[] {
+  const matching = endpoints.filter((e) => matchesAlert(e, alert));
+  if (matching.length === 0) return [];
+  const payload = priceAlertPayload(alert);
+  return matching.map((e) => ({
+    jobId: webhookJobId(e.id, alert.alert_id),
+    data: { endpointId: e.id, alertId: alert.alert_id, messageId: webhookMessageId(e.id, alert.alert_id), payload },
+  }));
 }

@@ -2,8 +2,9 @@ import type { DeliveryAttempt, LoggedDeliveryAttempt } from './delivery-attempt'
 import type { WebhookEndpoint, WebhookEndpointPatch } from './webhook-endpoint';
 
 /**
- * Where webhook endpoints and their delivery logs live, shared by every API instance (the CRUD
- * routes) and every delivery worker. One implementation per backend (`RedisWebhookStore`).
+ * Where webhook endpoints and their delivery logs live, shared by the CRUD routes and delivery.
+ * One implementation per backend: `RedisWebhookStore` (cluster: every API instance and worker) and
+ * `FileWebhookStore` (embedded: one process). Both pass `testing/webhook-store-contract.ts`.
  */
 export interface WebhookStore {
   create(endpoint: WebhookEndpoint): Promise<void>;
