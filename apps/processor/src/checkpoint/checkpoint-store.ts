@@ -23,6 +23,8 @@ export const CHECKPOINT_ERROR_CODES = {
   CKPT_FENCED: 'CKPT_FENCED',
   CKPT_RESTORE_MISMATCH: 'CKPT_RESTORE_MISMATCH',
   CKPT_STORE_UNAVAILABLE: 'CKPT_STORE_UNAVAILABLE',
+  /** A stored checkpoint fails its integrity check (truncated, altered, misplaced); it is never used. */
+  CKPT_CORRUPT: 'CKPT_CORRUPT',
 } as const;
 export type CheckpointErrorCode = keyof typeof CHECKPOINT_ERROR_CODES;
 

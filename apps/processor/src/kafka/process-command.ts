@@ -7,6 +7,7 @@ import { loadReference } from '../reference/load-reference';
 import { KafkaProcessor } from './kafka-processor';
 import { ProcessorMetrics } from './processor-metrics';
 import { jsonLogger, kafkaAppSettings } from '../cli/kafka-app-settings';
+import { hostSetting } from '../cli/host-setting';
 
 export const PROCESS_USAGE = `Usage: tickflow process [options]
 
@@ -20,6 +21,9 @@ transaction per checkpoint, task state checkpointed to Redis. SIGTERM drains and
   --topic-prefix P       prefix of every topic name (env TICKFLOW_TOPIC_PREFIX, default none)
   --checkpoint-ms N      checkpoint interval (env TICKFLOW_CHECKPOINT_MS, default 10000)
   --metrics-port N       Prometheus /metrics port, 0 = off (env TICKFLOW_METRICS_PORT, default 9464)
+  --metrics-host H       listen address of /metrics and /healthz (env TICKFLOW_METRICS_HOST, default
+                         127.0.0.1 = this machine only; 0.0.0.0 or :: to let Prometheus in another
+                         container or host scrape it)
   --session-timeout-ms N consumer-group session timeout: how long a dead instance holds its
                          partitions (env TICKFLOW_SESSION_TIMEOUT_MS, default 10000, min 6000)
   --reference FILE       reference symbols .csv/.parquet (env TICKFLOW_REFERENCE, default built-in);
@@ -43,6 +47,7 @@ export async function processCommand(args: string[]): Promise<number> {
       'topic-prefix': { type: 'string' },
       'checkpoint-ms': { type: 'string' },
       'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
       'session-timeout-ms': { type: 'string' },
       reference: { type: 'string' },
       'provisional-ms': { type: 'string' },
@@ -62,6 +67,7 @@ export async function processCommand(args: string[]): Promise<number> {
   const checkpointIntervalMs = intSetting({ flag: 'checkpoint-ms', env: 'TICKFLOW_CHECKPOINT_MS' }, values, env, { default: 10_000, min: 50, max: 600_000 });
   const sessionTimeoutMs = intSetting({ flag: 'session-timeout-ms', env: 'TICKFLOW_SESSION_TIMEOUT_MS' }, values, env, { default: 10_000, min: 6_000, max: 300_000 });
   const metricsPort = intSetting({ flag: 'metrics-port', env: 'TICKFLOW_METRICS_PORT' }, values, env, { default: 9464, min: 0, max: 65_535 });
+  const metricsHost = hostSetting({ flag: 'metrics-host', env: 'TICKFLOW_METRICS_HOST' }, values, env, { default: '127.0.0.1' });
   const provisionalBarIntervalMs = intSetting({ flag: 'provisional-ms', env: 'TICKFLOW_PROVISIONAL_MS' }, values, env, { default: 250, min: 0, max: 60_000 });
   const maxTaskIdleMs = intSetting({ flag: 'max-task-idle-ms', env: 'TICKFLOW_MAX_TASK_IDLE_MS' }, values, env, { default: 0, min: 0, max: 60_000 });
   const referencePath = stringSetting({ flag: 'reference', env: 'TICKFLOW_REFERENCE' }, values, env);
@@ -95,7 +101,13 @@ export async function processCommand(args: string[]): Promise<number> {
         void metrics.scrape(processor).then(({ contentType, text }) => res.writeHead(200, { 'content-type': contentType }).end(text));
       } else if (req.url === '/healthz') res.writeHead(200).end('ok');
       else res.writeHead(404).end();
-    }).listen(metricsPort, '127.0.0.1');
+    });
+    try {
+      await listen(server, metricsPort, metricsHost);
+    } catch (err) {
+      await checkpointStore.close();
+      throw err;
+    }
   }
 
   const done = new Promise<number>((resolve) => {
@@ -118,8 +130,31 @@ export async function processCommand(args: string[]): Promise<number> {
   await processor.start().catch((err: unknown) => {
     throw err instanceof ConfigError ? err : new Error(`could not start the processor against ${brokers.join(',')}: ${err instanceof Error ? err.message : String(err)}`);
   });
-  log('info', 'processor started', { brokers, groupId, topicPrefix, checkpointIntervalMs, exactlyOnce: !values['at-least-once'], metricsPort });
+  log('info', 'processor started', { brokers, groupId, topicPrefix, checkpointIntervalMs, exactlyOnce: !values['at-least-once'], metricsHost, metricsPort });
   const code = await done;
   server?.close();
   return code;
+}
+
+/**
+ * Binds the metrics server. An address this machine does not have, or a host name that does not
+ * resolve, is a bad --metrics-host; a port in use or not allowed is a bad --metrics-port.
+ */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const code = err.code ?? '';
+      const why = `${code || 'error'} (${err.message})`;
+      if (['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_ADDRFAMILY'].includes(code)) {
+        reject(new ConfigError('--metrics-host / TICKFLOW_METRICS_HOST', `an address of this machine to serve /metrics on; binding failed: ${why}`, host));
+      } else if (['EADDRINUSE', 'EACCES'].includes(code)) {
+        reject(new ConfigError('--metrics-port / TICKFLOW_METRICS_PORT', `a free port this process may bind on ${host}; binding failed: ${why}`, String(port)));
+      } else reject(new Error(`could not serve metrics on ${host}:${port}: ${why}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }
