@@ -1,7 +1,13 @@
 // The dashboard in a real headless Chromium, fed by the live chain as processes:
 // `tickflow ingest simulate` → Kafka → `tickflow process` → Kafka → `tickflow api` → the page at `/`
 // over WS /v1/stream. Every assertion reads what the page holds (its `window.__tickflow` hook, DOM
-// data-* attributes, canvas pixels), not what the server sent. Screenshot: e2e/artifacts/dashboard.png.
+// data-* attributes, canvas pixels), not what the server sent. Screenshots: e2e/artifacts/dashboard.png,
+// dashboard-history.png (right after a reload).
+//
+// History (REST) needs stored bars: `tickflow store` writes the chain's output topics into the
+// chain's chDB directory. chDB locks its directory to one process, and `tickflow api` holds it, so
+// the API is stopped while `store` catches up and then started again on the same port: the open
+// page shows the drop, backs off, and reconnects by itself; a reload then draws history at once.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +17,7 @@ import { encode, type PriceAlert } from '@tickflow/schemas';
 import { REPO_ROOT } from '../apps/processor/test/shared-data';
 import { CdpBrowser, type CdpPage } from './support/cdp-browser';
 import { ensureChromium } from './support/chromium';
-import { LiveChain } from './support/tickflow-processes';
+import { LiveChain, stop, tickflow, until, type Proc } from './support/tickflow-processes';
 
 const SYMBOL = 'SYM0001';
 const ARTIFACTS = join(REPO_ROOT, 'e2e', 'artifacts');
@@ -24,6 +30,12 @@ interface DashboardState {
   symbols: string[];
   candleCount: number;
   lastCandle: { window_start: number; close: number; is_final: boolean } | null;
+  firstCandle: { window_start: number; symbol: string } | null;
+  candleSymbols: string[];
+  historyCandles: number;
+  history: { state: 'idle' | 'loading' | 'loaded' | 'error'; symbol: string; bars: number; signals: number; error: string; ms: number };
+  historyLoads: number;
+  supersededHistoryLoads: number;
   signalCount: number;
   indicators: Record<string, number | null>;
   alertCount: number;
@@ -37,10 +49,17 @@ interface DashboardState {
 
 const STATE = 'window.__tickflow && window.__tickflow.state()';
 
+/** Picks `symbol` in the page's symbol picker as a user would (a `change` event). */
+const PICK = (symbol: string): string =>
+  `(() => { const s = document.getElementById('symbol'); s.value = ${JSON.stringify(symbol)}; s.dispatchEvent(new Event('change')); return s.value; })()`;
+/** A live-only page cannot hold a candle this much older than the moment it loaded (or switched). */
+const OLDER_THAN_LIVE_MS = 20_000;
+
 describe('dashboard at / in headless Chromium, fed by simulator → processor → API', () => {
   const chain = new LiveChain({ name: 'e2edash', simulate: ['--rate', '200', '--symbols', '3', '--seed', '11', '--duration', '300', '--quiet'] });
   let browser: CdpBrowser | null = null;
   let page: CdpPage;
+  let store: Proc | null = null;
 
   const state = (): Promise<DashboardState> => page.evaluate<DashboardState>(STATE);
   const waitForState = (what: string, predicate: string, timeoutMs: number): Promise<DashboardState> =>
@@ -56,6 +75,7 @@ describe('dashboard at / in headless Chromium, fed by simulator → processor �
 
   afterAll(async () => {
     await browser?.close();
+    await stop(store, 'SIGKILL'); // only if a test failed while it ran
     expect(await chain.stop()).toBe(0);
   }, 120_000);
 
@@ -166,8 +186,117 @@ describe('dashboard at / in headless Chromium, fed by simulator → processor �
       expect(s.status).toBe('auth-failed');
       await new Promise((r) => setTimeout(r, 1500));
       expect(await other.evaluate('window.__tickflow.state().status')).toBe('auth-failed');
+      // A refused key is not remembered: the origin's tabs keep reloading with the working one.
+      expect(await other.evaluate('localStorage.getItem("tickflow.apiKey")')).toBe(chain.apiKey);
     } finally {
       await other.close();
     }
   }, 30_000);
+
+  it('while the API is down: shows the drop and backs off, a failed history load leaves the page working, and `tickflow store` stores the bars', async () => {
+    const port = new URL(chain.baseUrl).port;
+    const admin = chain.kafka.admin();
+    await admin.connect();
+    try {
+      // What the store must have committed before it stops: everything produced up to now.
+      const topics = [chain.prefix + TOPICS.bars1s, chain.prefix + TOPICS.signals];
+      const high = new Map<string, number>();
+      for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) high.set(`${topic}/${p.partition}`, Number(p.high));
+      expect([...high.values()].some((h) => h > 0)).toBe(true);
+
+      expect(await stop(chain.api)).toBe(0); // SIGTERM: clean shutdown, closes the page's socket with 1001
+      const down = await waitForState('the page to back off', "s.status === 'reconnecting' && /retrying in/.test(s.statusDetail)", 10_000);
+      expect(down.statusDetail).toMatch(/^closed \(\d+.*\); retrying in \d+\.\d s$/);
+
+      // A symbol switch now: its history request fails; the page says so and carries on.
+      const before = page.console.length;
+      expect(await page.evaluate(PICK('SYM0002'))).toBe('SYM0002');
+      const failed = await waitForState('the history failure', "s.symbol === 'SYM0002' && s.history.symbol === 'SYM0002' && s.history.state === 'error'", 10_000);
+      expect(failed.candleCount).toBe(0);
+      expect(await page.evaluate('document.getElementById("history-status").dataset.state')).toBe('error');
+      expect(await page.evaluate('document.getElementById("history-status").textContent')).toMatch(/^history unavailable/);
+      expect(await page.evaluate(PICK(SYMBOL))).toBe(SYMBOL);
+      await waitForState('the history failure', `s.symbol === '${SYMBOL}' && s.history.symbol === '${SYMBOL}' && s.history.state === 'error'`, 10_000);
+      expect(page.console.slice(before).filter((l) => l.startsWith('exception'))).toEqual([]);
+
+      const storeGroup = `${chain.prefix}store`;
+      const proc = (store = tickflow(['store', '--group', storeGroup, '--batch-ms', '200'], chain.env));
+      await until('the store to start', () => proc.logs.some((l) => l.includes('"clickhouse writer started"')), 60_000, [proc]);
+      // Caught up: its committed offsets (committed only after the insert) reach those high marks.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const committed = new Map<string, number>();
+        for (const t of await admin.fetchOffsets({ groupId: storeGroup, topics })) for (const p of t.partitions) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
+        if ([...high].every(([tp, h]) => (committed.get(tp) ?? 0) >= h)) break;
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`tickflow store exited:\n${proc.logs.slice(-10).join('\n')}`);
+        if (Date.now() > deadline) throw new Error(`the store did not catch up within 60 s: ${JSON.stringify([...committed])} < ${JSON.stringify([...high])}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(await stop(proc)).toBe(0); // SIGTERM: inserts what it buffered, commits, exits 0
+      store = null;
+      const stopped = proc.logs.map((l) => /"clickhouse writer stopped".*"rowsInserted":(\d+)/.exec(l)).find(Boolean);
+      expect(Number(stopped?.[1])).toBeGreaterThan(0);
+    } finally {
+      await admin.disconnect();
+    }
+
+    // The API again, on the same port: the open page's origin, key and reconnect target are unchanged.
+    const api = (chain.api = tickflow(['api', '--port', port], chain.env));
+    const listening = await until('the API to listen again', () => api.logs.map((l) => /"msg":"api listening".*"url":"([^"]+)"/.exec(l)).find(Boolean), 120_000, [api]);
+    expect(listening[1]).toBe(chain.baseUrl);
+  }, 150_000);
+
+  it('reconnects by itself once the API is back, and refills the history it missed', async () => {
+    const s = await waitForState('live again with history', `s.status === 'live' && s.history.symbol === '${SYMBOL}' && s.history.state === 'loaded' && s.historyCandles > 0`, 30_000);
+    expect(s.symbol).toBe(SYMBOL);
+    expect(s.candleSymbols).toEqual([SYMBOL]);
+  }, 40_000);
+
+  it('on reload, draws the remembered symbol from history at once: candles older than the page itself', async () => {
+    const before = page.console.length;
+    const loadedAt = Date.now();
+    await page.goto(`${chain.baseUrl}/`); // no ?key= nor ?symbol=: both remembered
+    const s = await waitForState('history drawn', "s.history.state === 'loaded' && s.drawnCandles > 0", 10_000);
+    const elapsedMs = Date.now() - loadedAt;
+    expect(s.symbol).toBe(SYMBOL);
+    expect(s.candleSymbols).toEqual([SYMBOL]);
+    expect(s.historyCandles).toBeGreaterThanOrEqual(20);
+    expect(s.drawnCandles).toBeGreaterThanOrEqual(20);
+    expect(s.signalCount).toBeGreaterThanOrEqual(20);
+    // Live bars alone would need ≥ 20 s for 20 candles, and none of them starts this long before the load.
+    expect(elapsedMs).toBeLessThan(OLDER_THAN_LIVE_MS);
+    expect(s.firstCandle!.window_start).toBeLessThan(loadedAt - OLDER_THAN_LIVE_MS);
+    // The oldest candle is the oldest stored bar of the last 10 minutes, as REST lists it.
+    const rest = (await (await fetch(`${chain.baseUrl}/v1/bars/${SYMBOL}?interval=1s&from=${loadedAt - 600_000}&limit=1`, { headers: { 'x-api-key': chain.apiKey } })).json()) as { data: Array<{ window_start: string }> };
+    expect(s.firstCandle!.window_start).toBe(Date.parse(rest.data[0]!.window_start));
+    expect(await page.evaluate('document.getElementById("history-status").dataset.state')).toBe('loaded');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'dashboard-history.png'), await page.screenshot());
+    expect(page.console.slice(before).filter((l) => l.startsWith('exception') || l.startsWith('error'))).toEqual([]);
+  }, 30_000);
+
+  it("switching symbol shows the other symbol's history, and switching back shows the first one's again", async () => {
+    for (const sym of ['SYM0002', SYMBOL]) {
+      const switchedAt = Date.now();
+      expect(await page.evaluate(PICK(sym))).toBe(sym);
+      const s = await waitForState(`${sym} history`, `s.symbol === '${sym}' && s.history.symbol === '${sym}' && s.history.state === 'loaded' && s.drawnCandles > 0`, 10_000);
+      expect(s.candleSymbols, sym).toEqual([sym]);
+      expect(s.historyCandles, sym).toBeGreaterThanOrEqual(20);
+      expect(s.drawnCandles, sym).toBeGreaterThanOrEqual(20);
+      expect(s.firstCandle!.window_start, sym).toBeLessThan(switchedAt - OLDER_THAN_LIVE_MS);
+      expect(await page.evaluate('document.title')).toBe(`${sym} · tickflow`);
+    }
+  }, 30_000);
+
+  it('drops the history of a symbol the user already left', async () => {
+    const before = await state();
+    // Two switches in one task: the first symbol's request is superseded before it can answer.
+    await page.evaluate(`(${PICK('SYM0003')}, ${PICK('SYM0002')})`);
+    const s = await waitForState('SYM0002 history', "s.symbol === 'SYM0002' && s.history.symbol === 'SYM0002' && s.history.state === 'loaded' && s.drawnCandles > 0", 10_000);
+    expect(s.historyLoads - before.historyLoads).toBe(2);
+    expect(s.supersededHistoryLoads - before.supersededHistoryLoads).toBe(1);
+    expect(s.candleSymbols).toEqual(['SYM0002']);
+    await new Promise((r) => setTimeout(r, 500)); // nothing of SYM0003 turns up later either
+    expect((await state()).candleSymbols).toEqual(['SYM0002']);
+  }, 20_000);
 });

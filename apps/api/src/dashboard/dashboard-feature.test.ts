@@ -29,6 +29,8 @@ describe('dashboardFeature', () => {
   it.each([
     ['app.js', 'text/javascript; charset=utf-8'],
     ['time-series.js', 'text/javascript; charset=utf-8'],
+    ['history-loader.js', 'text/javascript; charset=utf-8'],
+    ['reconnect-backoff.js', 'text/javascript; charset=utf-8'],
     ['dashboard.css', 'text/css; charset=utf-8'],
   ])('serves the asset %s as %s', async (file, type) => {
     const res = await app.inject({ method: 'GET', url: `/dashboard/${file}` });
@@ -36,7 +38,7 @@ describe('dashboardFeature', () => {
     expect(res.headers['content-type']).toBe(type);
   });
 
-  it.each(['time-series.d.ts', '..%2Fdashboard-feature.ts', 'nope.js'])('answers 404 problem+json for %s', async (file) => {
+  it.each(['time-series.d.ts', 'history-loader.d.ts', '..%2Fdashboard-feature.ts', 'nope.js'])('answers 404 problem+json for %s', async (file) => {
     const res = await app.inject({ method: 'GET', url: `/dashboard/${file}` });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

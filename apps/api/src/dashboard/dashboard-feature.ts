@@ -57,7 +57,8 @@ function loadAssets(dir: string): Map<string, Asset> {
 /**
  * The dashboard at `/` as a feature for `buildApp({ features })`: a static page (HTML, ES modules,
  * CSS; no bundler, no CDN) that asks for an API key and then talks only to same-origin
- * `/v1/stream` and `/v1/symbols`, so it works behind any host name and in the embedded profile.
+ * `/v1/stream`, `/v1/symbols`, `/v1/bars/{symbol}` and `/v1/signals/{symbol}` (recent history of the
+ * symbol shown), so it works behind any host name and in the embedded profile. See README.md here.
  *
  * Both routes are `access: 'public'`: the page holds no data; the key it is given authenticates
  * the WebSocket (first message) and the REST calls (`Authorization: Bearer`). Assets are read

@@ -6,6 +6,11 @@ const SLOT_PX = 9;
 const AXIS_PX = 64; // right-hand price axis
 const TIME_AXIS_PX = 18;
 const PAD_TOP_PX = 8;
+/**
+ * Lines are not drawn across a stretch this long without records (the page was offline, or nothing
+ * was stored then); shorter gaps (seconds without trades have no bar) are joined.
+ */
+const LINE_GAP_BREAK_MS = 10_000;
 
 export const COLORS = Object.freeze({
   background: '#0f141b',
@@ -99,13 +104,14 @@ function drawValueAxis(ctx, w, plotWidth, values, y, fmt) {
   ctx.stroke();
 }
 
-/** A polyline through the `field` of each visible signal; a null value breaks the line. */
+/** A polyline through the `field` of each visible signal; a null value or a long gap breaks the line. */
 function drawSeriesLine(ctx, signals, field, axis, y, color, dashed = false) {
   ctx.strokeStyle = color;
   ctx.lineWidth = 1.25;
   ctx.setLineDash(dashed ? [4, 3] : []);
   ctx.beginPath();
   let pen = false;
+  let prevWs = -Infinity;
   for (const s of signals) {
     const v = s[field];
     if (s.window_start < axis.first || v === null || v === undefined) {
@@ -114,9 +120,10 @@ function drawSeriesLine(ctx, signals, field, axis, y, color, dashed = false) {
     }
     const px = axis.x(s.window_start);
     const py = y(v);
-    if (pen) ctx.lineTo(px, py);
+    if (pen && s.window_start - prevWs <= LINE_GAP_BREAK_MS) ctx.lineTo(px, py);
     else ctx.moveTo(px, py);
     pen = true;
+    prevWs = s.window_start;
   }
   ctx.stroke();
   ctx.setLineDash([]);
@@ -139,11 +146,12 @@ function placeholder(ctx, w, h, text) {
  * @param {Array<{window_start:number, open:number, high:number, low:number, close:number, is_final?:boolean}>} candles ascending
  * @param {Array<Record<string, any>>} signals ascending by window_start
  * @param {number} lastWindowStart the newest window of either series
+ * @param {string} [emptyText] what an empty pane says (default: waiting for 1 s bars…)
  */
-export function drawPricePane(canvas, candles, signals, lastWindowStart) {
+export function drawPricePane(canvas, candles, signals, lastWindowStart, emptyText = 'waiting for 1 s bars…') {
   const { ctx, w, h } = prepare(canvas);
   if (candles.length === 0) {
-    placeholder(ctx, w, h, 'waiting for 1 s bars…');
+    placeholder(ctx, w, h, emptyText);
     return 0;
   }
   const axis = timeAxis(w, lastWindowStart);

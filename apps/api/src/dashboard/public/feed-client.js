@@ -1,22 +1,27 @@
 // The WS /v1/stream client: auth as the first message, subscriptions kept across reconnects,
-// reconnect with exponential backoff, a watchdog on heartbeats. Protocol: apps/api/src/live/README.md.
+// reconnect with capped exponential backoff and jitter (reconnect-backoff.js), a watchdog on
+// heartbeats. Protocol: apps/api/src/live/README.md.
+//
+// Reconnecting: every close that is not an auth failure schedules attempt N after
+// backoffDelayMs(N); N counts failed attempts and goes back to 0 once a connection is authenticated
+// (not merely open: a server that accepts the socket and then refuses or drops it keeps backing
+// off). A 4401/4403 close stops reconnecting until connect() is called with a key again.
+import { backoffDelayMs, isAuthFailure } from './reconnect-backoff.js';
 
-/** Close codes after which reconnecting with the same key cannot help. */
-const AUTH_CLOSE_CODES = new Set([4401, 4403]);
 /** The server sends a heartbeat every 15 s: two missed ones mean the connection is dead. */
 const SILENCE_LIMIT_MS = 35_000;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 15_000;
 
 /**
  * @typedef {{ state: 'idle' | 'connecting' | 'live' | 'reconnecting' | 'auth-failed', detail: string, retryInMs?: number, attempt?: number }} FeedStatus
- * @typedef {{ onStatus: (s: FeedStatus) => void, onMessages: (messages: Array<{ channel: string, data: any }>) => void, url?: string }} FeedClientOptions
+ * @typedef {{ onStatus: (s: FeedStatus) => void, onMessages: (messages: Array<{ channel: string, data: any }>) => void, url?: string, backoff?: (attempt: number) => number }} FeedClientOptions
  */
 export class FeedClient {
   /** @param {FeedClientOptions} opts */
   constructor(opts) {
     this.opts = opts;
     this.url = opts.url ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/stream`;
+    /** @type {(attempt: number) => number} */
+    this.backoff = opts.backoff ?? ((attempt) => backoffDelayMs(attempt));
     /** @type {Set<string>} channels wanted; re-sent after each reconnect */
     this.channels = new Set();
     this.key = '';
@@ -36,9 +41,11 @@ export class FeedClient {
 
   disconnect() {
     clearTimeout(this.retryTimer);
+    this.retryTimer = 0;
     clearTimeout(this.watchdog);
     if (this.ws) {
-      this.ws.onclose = null;
+      // Detached first: nothing of a replaced socket (a late message, its close) reaches the client.
+      this.ws.onopen = this.ws.onmessage = this.ws.onclose = null;
       this.ws.close(1000);
       this.ws = null;
     }
@@ -85,7 +92,8 @@ export class FeedClient {
     ws.onclose = (e) => {
       clearTimeout(this.watchdog);
       this.ws = null;
-      if (AUTH_CLOSE_CODES.has(e.code)) {
+      if (isAuthFailure(e.code)) {
+        clearTimeout(this.retryTimer);
         this.status({ state: 'auth-failed', detail: `${e.code === 4403 ? 'key not allowed' : 'key rejected'}${e.reason ? `: ${e.reason}` : ''}` });
         return; // until the user gives another key
       }
@@ -94,7 +102,7 @@ export class FeedClient {
   }
 
   scheduleReconnect(why) {
-    const delay = backoffMs(this.attempt);
+    const delay = this.backoff(this.attempt);
     this.attempt += 1;
     this.status({ state: 'reconnecting', detail: `${why}; retrying in ${(delay / 1000).toFixed(1)} s`, retryInMs: delay, attempt: this.attempt });
     this.retryTimer = setTimeout(() => this.open(), delay);
@@ -112,10 +120,4 @@ export class FeedClient {
   status(s) {
     this.opts.onStatus(s);
   }
-}
-
-/** Exponential backoff with full jitter in its upper half: 0.5 s, 1 s, 2 s … capped at 15 s. */
-export function backoffMs(attempt) {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
