@@ -15,7 +15,7 @@ import { Partitioners } from 'kafkajs';
 import { TOPICS } from '@tickflow/operators';
 import { encode, type PriceAlert } from '@tickflow/schemas';
 import { REPO_ROOT } from '../apps/processor/test/shared-data';
-import { CdpBrowser, type CdpPage } from './support/cdp-browser';
+import { TestBrowser, type TestPage } from './support/browser';
 import { ensureChromium } from './support/chromium';
 import { LiveChain, stop, tickflow, until, type Proc } from './support/tickflow-processes';
 
@@ -57,8 +57,8 @@ const OLDER_THAN_LIVE_MS = 20_000;
 
 describe('dashboard at / in headless Chromium, fed by simulator → processor → API', () => {
   const chain = new LiveChain({ name: 'e2edash', simulate: ['--rate', '200', '--symbols', '3', '--seed', '11', '--duration', '300', '--quiet'] });
-  let browser: CdpBrowser | null = null;
-  let page: CdpPage;
+  let browser: TestBrowser | null = null;
+  let page: TestPage;
   let store: Proc | null = null;
 
   const state = (): Promise<DashboardState> => page.evaluate<DashboardState>(STATE);
@@ -68,7 +68,7 @@ describe('dashboard at / in headless Chromium, fed by simulator → processor �
   beforeAll(async () => {
     const chromium = await ensureChromium();
     await chain.start();
-    browser = await CdpBrowser.launch({ executablePath: chromium, viewport: { width: 1400, height: 900 } });
+    browser = await TestBrowser.launch({ executablePath: chromium, viewport: { width: 1400, height: 900 } });
     page = await browser.newPage();
     await page.goto(`${chain.baseUrl}/?key=${encodeURIComponent(chain.apiKey)}&symbol=${SYMBOL}`);
   }, 600_000);

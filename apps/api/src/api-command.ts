@@ -5,12 +5,10 @@ import { Registry } from 'prom-client';
 import { createClickHouse, describeClickHouse, loadClickHouseSettings, runMigrations } from '@tickflow/clickhouse';
 import { API_SETTINGS_HELP, loadApiSettings } from './api-settings';
 import { RedisApiKeyStore } from './auth/redis-api-key-store';
+import { apiFeatures } from './api-features';
 import { buildApp } from './build-app';
-import { dashboardFeature } from './dashboard/index';
-import { restFeature } from './rest/rest-feature';
-import { graphqlFeature } from './graphql/index';
-import { KafkaLiveSource, LiveHub, liveFeature } from './live/index';
-import { AlertWebhookSource, RedisWebhookStore, UrlGuard, WEBHOOK_FLAGS, WEBHOOK_SETTINGS_HELP, WebhookDeliveryWorker, WebhookDispatcher, loadWebhookSettings, webhooksFeature } from './webhooks/index';
+import { KafkaLiveSource, LiveHub } from './live/index';
+import { AlertWebhookSource, RedisWebhookStore, UrlGuard, WEBHOOK_FLAGS, WEBHOOK_SETTINGS_HELP, WebhookDeliveryWorker, WebhookDispatcher, loadWebhookSettings } from './webhooks/index';
 import { createKafka } from '@tickflow/kafka';
 
 export const API_USAGE = `Usage: tickflow api [options]
@@ -94,13 +92,16 @@ export async function apiCommand(args: string[]): Promise<number> {
     corsOrigins: settings.corsOrigins,
     bodyLimitBytes: settings.bodyLimitBytes,
     maxEventLoopDelayMs: settings.maxEventLoopDelayMs,
-    features: [
-      restFeature({ ch, ...(settings.lakeDir ? { lakeDir: settings.lakeDir } : {}), ...(settings.referencePath ? { referencePath: settings.referencePath } : {}) }),
-      liveFeature({ hub, keys, metrics }),
-      graphqlFeature({ ch, hub, keys }), // after liveFeature: mercurius reuses its @fastify/websocket
-      webhooksFeature({ store: webhookStore, guard }),
-      dashboardFeature(),
-    ],
+    features: apiFeatures({
+      ch,
+      keys,
+      hub,
+      metrics,
+      webhookStore,
+      guard,
+      ...(settings.lakeDir ? { lakeDir: settings.lakeDir } : {}),
+      ...(settings.referencePath ? { referencePath: settings.referencePath } : {}),
+    }),
   });
   const address = await app.listen({ host: settings.host, port: settings.port });
   await alertSource.start();

@@ -8,7 +8,7 @@ const USAGE = `tickflow — real-time market data: ticks in; bars, indicators, a
 Usage: tickflow <command> [options]
 
 Commands:
-  start     Run the topology over the built-in market simulator and print live bars, signals and alerts
+  start     The embedded profile: the whole platform in one process, dashboard on http://localhost:8080
   replay    Run the whole processor topology over recorded NDJSON files, one output file per topic
   ingest    Produce market data to Kafka: the simulator, or recorded files with a speed factor
   process   Run the processor on Kafka (exactly-once, checkpoints in Redis)
@@ -19,6 +19,7 @@ Commands:
   sql       Run one read-only SQL query over the Parquet lake (admin; DuckDB, locked down)
   api       Serve REST /v1, GraphQL, the live WebSocket feed and alert webhooks
   keys      Create, list and revoke API keys
+  bench     Run the benchmarks (operators, pipeline, storage, api) and summarise bench/results/*.json
 
 Run 'tickflow <command> --help' for a command's options.`;
 
@@ -36,15 +37,6 @@ ta.signals.v1.ndjson, analytics.trade-aggregates.ndjson. At end of input every w
   --out DIR          output directory (created if missing)
   --quiet            no progress output`;
 
-const START_USAGE = `Usage: tickflow start [--symbols N] [--rate N] [--seed N] [--duration S]
-
-Runs the simulator → processor topology in this process and prints final 1 s bars with their
-signals, and every price alert, to the terminal. Ctrl-C stops.
-
-  --symbols N    symbols to simulate (1–20, env TICKFLOW_SYMBOLS, default 6)
-  --rate N       simulated trades per second, all symbols (env TICKFLOW_RATE, default 200)
-  --seed N       simulator seed (env TICKFLOW_SEED, default: random)
-  --duration S   stop after S seconds (env TICKFLOW_DURATION, default: run until Ctrl-C)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -89,9 +81,13 @@ async function main(argv: string[]): Promise<number> {
     const { keysCommand } = await import('@tickflow/api');
     return keysCommand(rest);
   }
+  if (command === 'bench') {
+    const { benchCommand } = await import('./bench-command');
+    return benchCommand(rest);
+  }
   if (command === 'start') {
-    const { start } = await import('../live/start-terminal');
-    return start(rest, START_USAGE);
+    const { startCommand } = await import('../embedded/start-command');
+    return startCommand(rest);
   }
   console.error(`tickflow: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   return 2;

@@ -1,4 +1,5 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import type { EachBatchPayload, Message } from 'kafkajs';
+import type { BusAdmin, BusClient, BusConsumer, BusProducer } from '@tickflow/kafka';
 import { ProcessorTask, RAW_TOPICS, TOPICS, hasUnknownSymbol, type OutputSink, type ProcessorTaskOptions, type RawTopic, type TopicName } from '@tickflow/operators';
 import { decode, type EnrichedTrade, type ReferenceSymbol } from '@tickflow/schemas';
 import { CheckpointError, offsetsTag, type CheckpointStore } from '../checkpoint/checkpoint-store';
@@ -7,7 +8,8 @@ import { InputMerger, type InputRecord } from './input-merger';
 import { encodeOutput } from './output-encoder';
 
 export interface KafkaProcessorOptions {
-  kafka: Kafka;
+  /** The bus: a Kafka client, or the embedded profile's `InProcessKafka`. */
+  kafka: BusClient;
   /** Consumer group; also the prefix of the per-partition transactional ids. @defaultValue 'tickflow-processor' */
   groupId: string;
   /** Prepended to every topic name (namespaces on a shared cluster, isolated tests). @defaultValue '' */
@@ -87,7 +89,7 @@ class PartitionTask {
     readonly taskId: string,
     readonly task: ProcessorTask,
     readonly merger: InputMerger,
-    readonly producer: Producer,
+    readonly producer: BusProducer,
     readonly epoch: number,
   ) {}
 }
@@ -105,15 +107,15 @@ class PartitionTask {
 export class KafkaProcessor {
   private readonly tasks = new Map<number, PartitionTask>();
   private readonly initializing = new Map<number, Promise<PartitionTask | null>>();
-  private consumer: Consumer | null = null;
-  private admin: Admin | null = null;
+  private consumer: BusConsumer | null = null;
+  private admin: BusAdmin | null = null;
   /** Non-transactional producer for LIVE_TOPICS, flushed after every fetched batch and tick. */
-  private liveProducer: Producer | null = null;
+  private liveProducer: BusProducer | null = null;
   private live = new Map<string, Message[]>();
   private liveFlush: Promise<void> | null = null;
   /** Reference data as last seen on `reference.symbols`, applied to tasks created later too. */
   private readonly reference = new Map<string, ReferenceSymbol>();
-  private referenceConsumer: Consumer | null = null;
+  private referenceConsumer: BusConsumer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
 
@@ -472,16 +474,22 @@ export class KafkaProcessor {
       // The snapshot holds the reference data of its time; updates seen since are newer (by updated_at).
       for (const r of this.reference.values()) task.upsertReference(r);
     }
-    const merger = new InputMerger(INPUTS, start, this.opts.maxTaskIdleMs ?? 0);
-    const highs = await Promise.all(INPUTS.map((topic) => this.admin!.fetchTopicOffsets(this.physical(topic))));
-    highs.forEach((h, i) => {
+    const ends = await Promise.all(INPUTS.map((topic) => this.admin!.fetchTopicOffsets(this.physical(topic))));
+    // Offsets below an input's low watermark hold nothing any more (retention deleted them, or the
+    // embedded bus started past them after a restart): the task resumes at the oldest that exists.
+    const resume = start.map((s, i) => Math.max(s, Number(ends[i]!.find((x) => x.partition === p)?.low ?? 0)));
+    if (resume.some((r, i) => r > start[i]!)) {
+      this.opts.log('warn', 'committed input offsets are below the oldest available; resuming at the oldest', { task: taskId, committed: offsetsTag(start), resume: offsetsTag(resume) });
+    }
+    const merger = new InputMerger(INPUTS, resume, this.opts.maxTaskIdleMs ?? 0);
+    ends.forEach((h, i) => {
       const high = Number(h.find((x) => x.partition === p)?.high ?? 0);
-      merger.setCaughtUp(i, start[i]! >= high, Date.now());
+      merger.setCaughtUp(i, resume[i]! >= high, Date.now());
     });
     const t = new PartitionTask(p, taskId, task, merger, producer, epoch);
     this.tasks.set(p, t);
-    for (let i = 0; i < INPUTS.length; i++) this.consumer!.seek({ topic: this.physical(INPUTS[i]!), partition: p, offset: String(start[i]) });
-    this.opts.log('info', 'task started', { task: taskId, offsets: offsetsTag(start), restored: committed.some((c) => c >= 0), epoch });
+    for (let i = 0; i < INPUTS.length; i++) this.consumer!.seek({ topic: this.physical(INPUTS[i]!), partition: p, offset: String(resume[i]) });
+    this.opts.log('info', 'task started', { task: taskId, offsets: offsetsTag(resume), restored: committed.some((c) => c >= 0), epoch });
     return null; // the current batch predates the seek; the next fetch starts at the restored offsets
   }
 

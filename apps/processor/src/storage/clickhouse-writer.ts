@@ -1,11 +1,13 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { EachBatchPayload } from 'kafkajs';
+import type { BusAdmin, BusClient, BusConsumer } from '@tickflow/kafka';
 import { TOPICS, type TopicName } from '@tickflow/operators';
 import { decode } from '@tickflow/schemas';
 import { STORED_EVENTS, toStoredRow, type ClickHouse, type StoredEventName } from '@tickflow/clickhouse';
 import { PartitionBatcher, type SealedBatch } from './partition-batcher';
 
 export interface ClickHouseWriterOptions {
-  kafka: Kafka;
+  /** The bus: a Kafka client, or the embedded profile's `InProcessKafka`. */
+  kafka: BusClient;
   ch: ClickHouse;
   /** Consumer group of the writer (its own, apart from the processor's). @defaultValue 'tickflow-clickhouse-writer' */
   groupId: string;
@@ -35,6 +37,9 @@ const STORED_TOPICS: ReadonlyArray<readonly [TopicName, StoredEventName]> = [
   [TOPICS.enrichedTrades, 'EnrichedTrade'],
 ];
 
+/** The output topics the writer stores (logical names, without a topic prefix). */
+export const STORED_TOPIC_NAMES: readonly TopicName[] = Object.freeze(STORED_TOPICS.map(([t]) => t));
+
 /** Table recording each batch before it is inserted; see `ClickHouseWriter`. */
 export const WRITER_BATCHES_TABLE = 'writer_batches';
 
@@ -55,8 +60,8 @@ interface PartitionState {
  * duplicates under FINAL; the token is what keeps the summing views (positions, sectors) exact.
  */
 export class ClickHouseWriter {
-  private consumer: Consumer | null = null;
-  private admin: Admin | null = null;
+  private consumer: BusConsumer | null = null;
+  private admin: BusAdmin | null = null;
   private readonly partitions = new Map<string, PartitionState>();
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;

@@ -290,4 +290,6 @@ window.__tickflow = {
     imbalance: gauge.root.dataset.imbalance === '' ? null : Number(gauge.root.dataset.imbalance),
     ...counters,
   }),
+  /** The current symbol's candles, oldest first (tests compare them with the stored history). */
+  candles: () => candles.items.map((c) => ({ window_start: c.window_start, close: c.close, is_final: c.is_final, from_history: c.from_history === true })),
 };
