@@ -148,6 +148,33 @@ interface Panel {
 const dashboard = () => JSON.parse(readFileSync(rel('ops/grafana/dashboards/tickflow.json'), 'utf8')) as { uid: string; title: string; panels: Panel[] };
 const allPanels = (panels: Panel[]): Panel[] => panels.flatMap((p) => (p.type === 'row' ? allPanels(p.panels ?? []) : [p]));
 
+interface ScrapeConfig {
+  job_name: string;
+  static_configs?: { targets?: string[] }[];
+  dns_sd_configs?: { names?: string[]; type?: string; port?: number }[];
+}
+
+/**
+ * The host and port of every target a scrape config names: `host:port` of static_configs, and each
+ * name of dns_sd_configs with its port. Docker's DNS answers A/AAAA only, and Prometheus defaults
+ * dns_sd_configs to SRV and needs `port` with A/AAAA: a config that would find nothing is a `problem`.
+ */
+function scrapeTargets(c: ScrapeConfig): { host: string; port: number; problem?: string }[] {
+  const targets: { host: string; port: number; problem?: string }[] = [];
+  for (const s of c.static_configs ?? []) {
+    for (const t of s.targets ?? []) {
+      const at = t.lastIndexOf(':');
+      targets.push(at < 0 ? { host: t, port: NaN, problem: `static target ${t} has no port` } : { host: t.slice(0, at), port: Number(t.slice(at + 1)) });
+    }
+  }
+  for (const d of c.dns_sd_configs ?? []) {
+    const type = d.type ?? 'SRV';
+    const problem = type !== 'A' && type !== 'AAAA' ? `dns_sd_configs type ${type}: Docker's DNS answers A/AAAA only` : d.port === undefined ? 'dns_sd_configs type A/AAAA needs a port' : undefined;
+    for (const name of d.names ?? []) targets.push({ host: name, port: d.port ?? NaN, ...(problem ? { problem } : {}) });
+  }
+  return targets;
+}
+
 // ------------------------------------------------------------------ tests
 
 describe('metric names', () => {
@@ -162,7 +189,7 @@ describe('metric names', () => {
     expect(byFile('apps/processor/src/kafka/processor-metrics.ts')).toContain('tickflow_records_in_total');
     expect(byFile('apps/api/src/build-app.ts')).toContain('api_request_duration_seconds');
     expect(byFile('apps/api/src/live/live-metrics.ts')).toContain('live_event_to_delivery_seconds');
-    expect(byFile('apps/api/src/webhooks/webhook-delivery-worker.ts')).toContain('webhook_deliveries_total');
+    expect(byFile('apps/api/src/webhooks/webhook-deliverer.ts')).toContain('webhook_deliveries_total');
   });
 
   it('used by the alert rules and the dashboard all exist in the code', async () => {
@@ -212,15 +239,34 @@ describe('ops/prometheus', () => {
     ]) expect(exprs, metric).toContain(metric);
   });
 
-  it('scrapes the processor and the API at services of the compose file', () => {
-    const config = parseYaml(readFileSync(rel('ops/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
-    const services = Object.keys((parseYaml(readFileSync(rel('docker-compose.yml'), 'utf8')) as { services: object }).services);
-    const jobs = new Map(config.scrape_configs.map((c) => [c.job_name, c.static_configs.flatMap((s) => s.targets)]));
+  it('scrapes the processor and the API at services of the compose file, on the ports they serve', () => {
+    const config = parseYaml(readFileSync(rel('ops/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: ScrapeConfig[] };
+    const compose = parseYaml(readFileSync(rel('docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { environment?: Record<string, unknown> }> };
+    const services = Object.keys(compose.services);
+    const jobs = new Map(config.scrape_configs.map((c) => [c.job_name, scrapeTargets(c)]));
     expect([...jobs.keys()]).toEqual(expect.arrayContaining(['tickflow-processor', 'tickflow-api']));
-    for (const target of [...jobs.values()].flat()) {
-      const host = target.split(':')[0]!;
-      expect(host === 'localhost' || services.includes(host), target).toBe(true);
+    for (const [job, targets] of jobs) {
+      expect(targets.length, `${job}: no targets`).toBeGreaterThan(0);
+      for (const t of targets) {
+        expect(t.problem, `${job}: ${t.host}`).toBeUndefined();
+        expect(t.host === 'localhost' || services.includes(t.host), `${job}: ${t.host} is not a compose service`).toBe(true);
+      }
     }
+
+    // Every app that serves metrics is scraped at its service name on the port compose gives it.
+    const env = (service: string) => compose.services[service]?.environment ?? {};
+    const processorPort = Number(env('processor').TICKFLOW_METRICS_PORT ?? 9464);
+    const apps: { job: string; host: string; port: number }[] = [
+      { job: 'tickflow-processor', host: 'processor', port: processorPort },
+      { job: 'tickflow-api', host: 'api', port: Number(env('api').PORT) },
+    ];
+    for (const app of apps) {
+      expect(Number.isInteger(app.port) && app.port > 0, `${app.host}: metrics port`).toBe(true);
+      expect(jobs.get(app.job), app.job).toContainEqual({ host: app.host, port: app.port });
+    }
+    // The processor binds 127.0.0.1 unless told otherwise, which Prometheus (another container)
+    // cannot reach.
+    expect(['0.0.0.0', '::'], 'processor TICKFLOW_METRICS_HOST').toContain(String(env('processor').TICKFLOW_METRICS_HOST));
   });
 });
 
