@@ -169,6 +169,8 @@ describe('npm start: the embedded profile', () => {
 
   it('Ctrl-C drains and stops cleanly; a restart on the same data keeps the history, the key and resumes', async () => {
     const symbol = (await page.evaluate<DashboardState>(STATE)).symbol;
+    const alertIds = await page.evaluate<string[]>('[...document.querySelectorAll("#alert-list li")].map((li) => li.dataset.alertId)');
+    expect(alertIds.length).toBeGreaterThan(0);
     expect(await interrupt(run)).toMatch(/ INFO {2}tickflow +stopped$/);
     expect(run!.logs.filter((l) => / ERROR /.test(l))).toEqual([]);
     const before = await (async () => {
@@ -188,5 +190,8 @@ describe('npm start: the embedded profile', () => {
     expect(new Set(windows).size).toBe(windows.length);
     for (const b of before) expect(windows).toContain(b.window_start);
     expect(run!.logs.some((l) => l.includes('task started') && l.includes('restored=true'))).toBe(true);
+    // A reloaded dashboard starts its alert feed with the alerts stored before the restart.
+    await page.goto(`${run!.base}/?key=${encodeURIComponent(run!.key)}`);
+    await page.waitFor('the stored alerts in the feed', `(() => { const ids = [...document.querySelectorAll('#alert-list li')].map((li) => li.dataset.alertId); return ${JSON.stringify(alertIds)}.every((id) => ids.includes(id)); })()`, 30_000);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HISTORY_MAX_ROWS, HISTORY_VERSION, HISTORY_WINDOW_MS, HistoryError, fetchAllPages, historyRecord, loadHistory, type FetchLike } from './public/history-loader.js';
+import { HISTORY_MAX_ROWS, HISTORY_VERSION, HISTORY_WINDOW_MS, HistoryError, alertRecord, fetchAllPages, historyRecord, loadHistory, loadRecentAlerts, type FetchLike } from './public/history-loader.js';
 import { TimeSeries } from './public/time-series.js';
 
 const T0 = Date.parse('2024-08-08T09:30:00.000Z');
@@ -155,5 +155,30 @@ describe('history merged with live records in a TimeSeries', () => {
     expect(s.items.map((r) => (r.window_start - T0) / 1000)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(s.get(T0 + 9000)!.close).toBe(9); // live final kept
     expect(s.last()!.is_final).toBe(false); // the open second stays provisional
+  });
+});
+
+describe('loadRecentAlerts', () => {
+  const restAlert = (i: number) => ({
+    alert_id: `pa:AAPL:${i}`, alert_type: 'PRICE_MOVEMENT', symbol: 'AAPL', direction: 'UP', severity: 'MEDIUM', trigger: 'TRADE',
+    baseline_price: 100, current_price: 102 + i, pct_change: 2 + i, window_start: iso(T0 + i * 1000), detected_at: iso(T0 + i * 1000 + 500),
+  });
+
+  it('asks for the last 30 minutes and keeps the newest rows, oldest first, with epoch-ms times', async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => restAlert(i));
+    const { fetchFn, calls } = fakeApi({ '/v1/alerts': rows });
+    const now = T0 + 3_600_000;
+    const got = await loadRecentAlerts({ fetch: fetchFn, key: 'tf_k', now, maxRows: 3, pageSize: 2 });
+    expect(got.map((a) => a.alert_id)).toEqual(['pa:AAPL:4', 'pa:AAPL:5', 'pa:AAPL:6']);
+    expect(got[0]!.detected_at_ms).toBe(T0 + 4500);
+    expect(got[0]!.window_start_ms).toBe(T0 + 4000);
+    expect(calls[0]!.query.get('from')).toBe(String(now - 30 * 60_000));
+    expect(calls).toHaveLength(4); // 7 rows in pages of 2: read to the end
+  });
+
+  it('drops a row whose detection time is not a time, and fails with the status on an HTTP error', async () => {
+    expect(alertRecord({ alert_id: 'x', detected_at: 'yesterday' })).toBeNull();
+    const { fetchFn } = fakeApi({}, { '/v1/alerts': 503 });
+    await expect(loadRecentAlerts({ fetch: fetchFn, key: 'tf_k' })).rejects.toMatchObject({ name: 'HistoryError', status: 503 });
   });
 });

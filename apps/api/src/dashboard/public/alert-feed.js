@@ -32,6 +32,23 @@ export class AlertFeed {
   }
 }
 
+/**
+ * Alerts from history, oldest first: each one the feed does not hold yet goes below the rows it
+ * has (they arrived live, so they are newer), newest history row on top of the history part.
+ * @param {AlertFeed} feed
+ * @param {Array<Parameters<AlertFeed['add']>[0]>} alerts
+ */
+export function addAlertHistory(feed, alerts) {
+  for (let i = alerts.length - 1; i >= 0 && feed.rows.size < MAX_ROWS; i--) {
+    const a = alerts[i];
+    if (feed.rows.has(a.alert_id)) continue;
+    const row = renderRow(a);
+    feed.list.append(row);
+    feed.rows.set(a.alert_id, row);
+  }
+  feed.list.dataset.alertCount = String(feed.rows.size);
+}
+
 function renderRow(a) {
   const li = document.createElement('li');
   li.className = `alert severity-${String(a.severity).toLowerCase()}`;

@@ -10,10 +10,10 @@
 import { FeedClient } from './feed-client.js';
 import { TimeSeries } from './time-series.js';
 import { drawMacdPane, drawPricePane, drawRsiPane } from './chart-panes.js';
-import { AlertFeed } from './alert-feed.js';
+import { AlertFeed, addAlertHistory } from './alert-feed.js';
 import { OrderBookGauge } from './orderbook-gauge.js';
 import { SymbolPicker, fetchSymbols } from './symbol-picker.js';
-import { loadHistory } from './history-loader.js';
+import { loadHistory, loadRecentAlerts } from './history-loader.js';
 
 const KEY_STORAGE = 'tickflow.apiKey';
 const SYMBOL_STORAGE = 'tickflow.symbol';
@@ -79,6 +79,16 @@ const feed = new FeedClient({
   onStatus: (s) => {
     // Back after a drop (or after a start while the server was down): reload what was missed.
     if (s.state === 'live' && status.state === 'reconnecting') requestHistory();
+    // The alert feed starts with the recent stored alerts, not empty (live ones keep their place).
+    if (s.state === 'live' && status.state !== 'live') {
+      const key = feed.key;
+      loadRecentAlerts({ fetch: (url, init) => fetch(url, init), key }).then(
+        (rows) => {
+          if (feed.key === key) addAlertHistory(alerts, rows);
+        },
+        () => undefined, // the live feed goes on; stored alerts are a convenience
+      );
+    }
     // Remember a key once the server accepted it, and forget a remembered key it refuses (revoked):
     // a mistyped key in one tab must not replace the working one the other tabs reload with.
     if (s.state === 'live') localStorage.setItem(KEY_STORAGE, feed.key);

@@ -44,3 +44,25 @@ export declare function loadHistory(opts: {
   pageSize?: number;
   signal?: AbortSignal;
 }): Promise<{ bars: HistoryRecord[] | null; signals: HistoryRecord[] | null; errors: HistoryError[]; pages: number; truncated: boolean }>;
+
+export declare const ALERTS_WINDOW_MS: number;
+export declare const ALERTS_MAX_ROWS: number;
+
+export interface AlertRecord {
+  alert_id: string;
+  detected_at_ms: number;
+  window_start_ms: number;
+  [field: string]: unknown;
+}
+
+export declare function alertRecord(row: Record<string, unknown>): AlertRecord | null;
+
+export declare function loadRecentAlerts(opts: {
+  fetch: FetchLike;
+  key: string;
+  now?: number;
+  windowMs?: number;
+  maxRows?: number;
+  pageSize?: number;
+  signal?: AbortSignal;
+}): Promise<AlertRecord[]>;

@@ -126,3 +126,37 @@ export async function loadHistory(opts) {
   const ok = [bars, signals].filter((r) => r.status === 'fulfilled').map((r) => r.value);
   return { ...out, pages: ok.reduce((n, v) => n + v.pages, 0), truncated: ok.some((v) => v.truncated) };
 }
+
+/** How far back the alert feed starts: 30 minutes. */
+export const ALERTS_WINDOW_MS = 30 * 60_000;
+/** Most alerts shown from history (the feed keeps 100). */
+export const ALERTS_MAX_ROWS = 100;
+
+/**
+ * A stored alert (ISO times) as the live feed delivers it (`detected_at_ms`, `window_start_ms`); null
+ * when its detection time is not a time.
+ * @param {Record<string, any>} row
+ */
+export function alertRecord(row) {
+  const detected = typeof row.detected_at_ms === 'number' ? row.detected_at_ms : Date.parse(row.detected_at);
+  if (!Number.isFinite(detected)) return null;
+  const windowStart = typeof row.window_start_ms === 'number' ? row.window_start_ms : Date.parse(row.window_start);
+  return { ...row, detected_at_ms: detected, window_start_ms: Number.isFinite(windowStart) ? windowStart : detected };
+}
+
+/**
+ * The newest alerts of the last `windowMs`, oldest first (so prepending them in order leaves the
+ * newest on top), at most `maxRows`. The API lists ascending; the listing is read to its end (capped
+ * at 10 pages) and its tail kept. Rejects with a HistoryError, or the AbortError when aborted.
+ * @param {{ fetch: Function, key: string, now?: number, windowMs?: number, maxRows?: number, pageSize?: number, signal?: AbortSignal }} opts
+ * @returns {Promise<any[]>}
+ */
+export async function loadRecentAlerts(opts) {
+  const from = String(Math.floor((opts.now ?? Date.now()) - (opts.windowMs ?? ALERTS_WINDOW_MS)));
+  const pageSize = opts.pageSize ?? HISTORY_PAGE_SIZE;
+  const { rows } = await fetchAllPages(opts.fetch, '/v1/alerts', { from }, { key: opts.key, signal: opts.signal, pageSize, maxRows: 10 * pageSize });
+  return rows
+    .map(alertRecord)
+    .filter((x) => x !== null)
+    .slice(-(opts.maxRows ?? ALERTS_MAX_ROWS));
+}
