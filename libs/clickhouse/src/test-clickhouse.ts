@@ -6,6 +6,7 @@ import type { ClickHouse } from './clickhouse';
 import { loadClickHouseSettings } from './clickhouse-settings';
 import type { ClickHouseSettings } from './clickhouse-settings';
 import { createClickHouse } from './create-clickhouse';
+import { isProcessRunning } from '@tickflow/config';
 
 /** Parent of the per-process chDB directories of tests: `<tmpdir>/tickflow-clickhouse-tests/<pid>`. */
 export const TEST_CHDB_ROOT = join(tmpdir(), 'tickflow-clickhouse-tests');
@@ -58,16 +59,7 @@ function pruneDeadProcessDirs(): void {
   }
   for (const name of entries) {
     const pid = Number(name);
-    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isProcessRunning(pid)) continue;
     rmSync(join(TEST_CHDB_ROOT, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,5 +1,6 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessRunning, readPidFile } from '@tickflow/config';
 
 export class LakeLockError extends Error {
   override readonly name = 'LakeLockError';
@@ -35,8 +36,8 @@ export class LakeWriterLock {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const holder = readHolder(path);
-      if (holder !== null && holder !== process.pid && isRunning(holder)) {
+      const holder = readPidFile(path);
+      if (holder !== null && holder !== process.pid && isProcessRunning(holder)) {
         throw new LakeLockError(`another lake writer (pid ${holder}) writes to ${lakeRoot} (${path}); run one writer per lake, or remove the lock if that pid is not a lake writer`);
       }
       rmSync(path, { force: true }); // stale: its writer is gone
@@ -45,24 +46,6 @@ export class LakeWriterLock {
   }
 
   release(): void {
-    if (readHolder(this.path) === process.pid) rmSync(this.path, { force: true });
-  }
-}
-
-function readHolder(path: string): number | null {
-  try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (readPidFile(this.path) === process.pid) rmSync(this.path, { force: true });
   }
 }

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BusStateError } from '../errors';
+import { isProcessRunning, readPidFile } from '@tickflow/config';
 
 /** topic → partition → offset. */
 export type OffsetTable = Map<string, Map<number, number>>;
@@ -81,7 +82,7 @@ export class BusStateStore {
 
   /** Releases the directory. */
   close(): void {
-    if (readHolder(this.lockPath) === process.pid) rmSync(this.lockPath, { force: true });
+    if (readPidFile(this.lockPath) === process.pid) rmSync(this.lockPath, { force: true });
   }
 }
 
@@ -190,30 +191,12 @@ function acquireLock(path: string, dir: string): void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const holder = readHolder(path);
-    if (holder !== null && isRunning(holder)) {
+    const holder = readPidFile(path);
+    if (holder !== null && isProcessRunning(holder)) {
       const who = holder === process.pid ? 'another InProcessKafka of this process' : `process ${holder}`;
       throw new BusStateError('BUS_STATE_LOCKED', `${who} holds the in-process bus state in ${dir} (${path}); one bus per state directory (close() the other one first)`);
     }
     rmSync(path, { force: true }); // stale: its process is gone
   }
   throw new BusStateError('BUS_STATE_LOCKED', `could not take ${path}: another bus keeps taking it`);
-}
-
-function readHolder(path: string): number | null {
-  try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
