@@ -64,7 +64,10 @@ describe('API core: keys, scopes, rate limits, problem+json', () => {
     const raw = await redis.hgetall(`${prefix}apikeys`);
     const dump = JSON.stringify(raw);
     expect(dump).not.toContain(readKey);
-    expect(dump).not.toContain(readKey.split('_')[2]);
+    // The secret is everything after `tf_<12 hex id>_` (base64url: it may itself contain '_').
+    const secret = readKey.slice('tf_'.length + 12 + 1);
+    expect(secret).toHaveLength(43);
+    expect(dump).not.toContain(secret);
     expect(dump).toContain(hashKey(readKey));
   });
 
