@@ -1,3 +1,4 @@
+import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { TOPICS } from '@tickflow/operators';
 import { ProcessorMetrics } from './processor-metrics';
@@ -48,5 +49,22 @@ describe('ProcessorMetrics', () => {
     // A task without a watermark yet has no lag sample rather than a bogus one.
     expect(sample(text, 'tickflow_watermark_lag_seconds', '{task="g-p0"}')).toBe(10);
     expect(sample(text, 'tickflow_watermark_lag_seconds', '{task="g-p1"}')).toBeUndefined();
+  });
+
+  it('registers into a shared registry without default metrics, and a tracked processor refreshes its gauges at every collection', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'api_requests_total', help: 'the registry owner\'s own metric', registers: [registry] }).inc(3);
+    const m = new ProcessorMetrics({ registry, defaultMetrics: false });
+    const before = Date.now();
+    let tasks = 1;
+    m.track({ watermarks: () => [{ taskId: 'g-p0', watermarkMs: before - 5_000 }], get taskCount() { return tasks; } });
+    let text = await registry.metrics(); // the owner's /metrics, not ProcessorMetrics.scrape
+    expect(sample(text, 'api_requests_total')).toBe(3);
+    expect(sample(text, 'tickflow_tasks')).toBe(1);
+    expect(sample(text, 'tickflow_watermark_lag_seconds', '{task="g-p0"}')).toBeGreaterThanOrEqual(5);
+    expect(text).not.toContain('process_cpu_user_seconds_total');
+    tasks = 4;
+    text = await registry.metrics();
+    expect(sample(text, 'tickflow_tasks')).toBe(4);
   });
 });

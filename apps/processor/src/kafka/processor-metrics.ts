@@ -49,11 +49,13 @@ export class ProcessorMetrics {
   readonly registry: Registry;
   /** The processor whose per-task gauges are refreshed at every collection. */
   private tracked: TrackedProcessor | null = null;
+  /** The clock of the `scrape` in progress (tests pass theirs); the wall clock otherwise. */
+  private scrapeNowMs: number | null = null;
   private readonly m: ReturnType<typeof processorMetricSet>;
 
   constructor(opts: ProcessorMetricsOptions = {}) {
     this.registry = opts.registry ?? new Registry();
-    this.m = processorMetricSet(this.registry, () => this.refreshTaskGauges(Date.now()));
+    this.m = processorMetricSet(this.registry, () => this.refreshTaskGauges(this.scrapeNowMs ?? Date.now()));
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -82,8 +84,12 @@ export class ProcessorMetrics {
   /** The exposition text, with the per-task gauges refreshed first. */
   async scrape(processor: TrackedProcessor, nowMs = Date.now()): Promise<{ contentType: string; text: string }> {
     this.tracked = processor;
-    this.refreshTaskGauges(nowMs);
-    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+    this.scrapeNowMs = nowMs;
+    try {
+      return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+    } finally {
+      this.scrapeNowMs = null;
+    }
   }
 
   private refreshTaskGauges(nowMs: number): void {
