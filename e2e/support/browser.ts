@@ -2,7 +2,7 @@
 // no browser download). A thin layer over Playwright's Page: string expressions evaluated in the
 // page (the tests read the dashboard's `window.__tickflow` hook), polling with a helpful timeout
 // message, and the page's console kept for failure reports.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export interface TestBrowserOptions {
   /** @defaultValue '/usr/bin/chromium' */
@@ -16,20 +16,21 @@ export interface TestBrowserOptions {
 /** Flags for a root user on a machine with a closed network (see the machine notes in the README). */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
+/** One browser with one profile: its pages are tabs that share cookies and localStorage, as a user's do. */
 export class TestBrowser {
   private constructor(
     private readonly browser: Browser,
-    private readonly viewport: { width: number; height: number },
+    private readonly context: BrowserContext,
   ) {}
 
   static async launch(opts: TestBrowserOptions = {}): Promise<TestBrowser> {
     const browser = await chromium.launch({ executablePath: opts.executablePath ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: opts.launchTimeoutMs ?? 30_000 });
-    return new TestBrowser(browser, opts.viewport ?? { width: 1400, height: 900 });
+    const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
+    return new TestBrowser(browser, context);
   }
 
   async newPage(): Promise<TestPage> {
-    const page = await this.browser.newPage({ viewport: this.viewport });
-    return new TestPage(page);
+    return new TestPage(await this.context.newPage());
   }
 
   async close(): Promise<void> {

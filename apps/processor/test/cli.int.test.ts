@@ -52,14 +52,21 @@ describe('tickflow CLI', () => {
     expect(r.stderr).toContain('--rate / TICKFLOW_RATE: expected an integer');
   });
 
-  it('start runs the simulator through the topology and prints bars with signals and a summary', async () => {
-    const r = await tickflow(['start', '--duration', '6', '--rate', '400', '--symbols', '3', '--seed', '42']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/tickflow live: AAPL, MSFT, NVDA · 400 trades\/s · seed 42/);
-    const barLines = r.stdout.split('\n').filter((l) => / O [\d.]+ H [\d.]+ L [\d.]+ C [\d.]+ V \d+ n \d+ │ EMA12/.test(l));
-    expect(barLines.length).toBeGreaterThan(3);
-    expect(r.stdout).toMatch(/stopped: \d+ records in, \d+ out/);
-  });
+  it('start refuses a second platform on the same data directory, naming the holder, and the first stops cleanly', async () => {
+    const dataDir = join(work, 'embedded');
+    const first = tickflow(['start', '--port', '0', '--data-dir', dataDir, '--duration', '20', '--symbols', '2']);
+    const lock = join(dataDir, 'bus', 'bus.lock');
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(lock) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(lock)).toBe(true);
+    const second = await tickflow(['start', '--port', '0', '--data-dir', dataDir, '--duration', '5']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/process \d+ holds the in-process bus state in .*embedded/);
+    const done = await first;
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/Dashboard\s+http:\/\/127\.0\.0\.1:\d+\/\?key=tf_/);
+    expect(done.stderr).toMatch(/INFO {2}tickflow +stopped/);
+  }, 120_000);
 
   it('topics lists the catalogue and --create is idempotent on the real broker', async () => {
     const list = await tickflow(['topics']);
