@@ -1,11 +1,11 @@
 /**
  * A real HTTP webhook receiver for the integration tests: answers each path with a scripted
- * responder and checks every signature on its own, with node:crypto, following the Standard
- * Webhooks text (not tickflow's signer). Test support only; not exported from the package.
+ * responder and checks every signature on its own (`verifyStandardWebhook`: node:crypto, following
+ * the Standard Webhooks text, not tickflow's signer). Test support only; not exported from the package.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyStandardWebhook } from './standard-webhooks';
 
 export interface ReceivedRequest {
   path: string;
@@ -66,6 +66,13 @@ export class TestWebhookReceiver {
     this.secrets.set(path, secret);
   }
 
+  /** The secret set for `path`. @throws Error when none was. */
+  secretOf(path: string): string {
+    const secret = this.secrets.get(path);
+    if (secret === undefined) throw new Error(`no secret set for ${path}`);
+    return secret;
+  }
+
   requests(path: string): ReceivedRequest[] {
     return this.received.filter((r) => r.path === path);
   }
@@ -94,27 +101,13 @@ export class TestWebhookReceiver {
       atMs: Date.now(),
     };
     const secret = this.secrets.get(path);
-    r.signatureValid = secret !== undefined && verify(secret, r);
+    r.signatureValid = secret !== undefined && verifyStandardWebhook(secret, r);
     const nth = this.received.filter((x) => x.path === path && x.webhookId === r.webhookId).length + 1;
     const answer = this.routes.get(path)?.(r, nth) ?? { status: 404 };
     r.status = answer.status;
     this.received.push(r);
     return answer;
   }
-}
-
-/** Standard Webhooks: HMAC-SHA256 keyed by base64-decoding the part after `whsec_`, over `id.timestamp.body`. */
-function verify(secret: string, r: ReceivedRequest): boolean {
-  if (!r.webhookId || !r.webhookTimestamp || !r.webhookSignature) return false;
-  if (!/^\d+$/.test(r.webhookTimestamp) || Math.abs(Date.now() / 1000 - Number(r.webhookTimestamp)) > 300) return false;
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(`${r.webhookId}.${r.webhookTimestamp}.${r.body}`, 'utf8').digest();
-  return r.webhookSignature.split(' ').some((part) => {
-    const [version, sig] = part.split(',');
-    if (version !== 'v1' || !sig) return false;
-    const given = Buffer.from(sig, 'base64');
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
