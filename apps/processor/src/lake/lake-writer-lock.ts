@@ -1,6 +1,5 @@
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { isProcessRunning, readPidFile } from '@tickflow/config';
+import { acquirePidLock, releasePidLock } from '@tickflow/config';
 
 export class LakeLockError extends Error {
   override readonly name = 'LakeLockError';
@@ -24,28 +23,15 @@ export class LakeWriterLock {
 
   static acquire(lakeRoot: string): LakeWriterLock {
     const path = join(lakeRoot, '.writer.lock');
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = openSync(path, 'wx');
-        try {
-          writeSync(fd, `${process.pid}\n`);
-        } finally {
-          closeSync(fd);
-        }
-        return new LakeWriterLock(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const holder = readPidFile(path);
-      if (holder !== null && holder !== process.pid && isProcessRunning(holder)) {
-        throw new LakeLockError(`another lake writer (pid ${holder}) writes to ${lakeRoot} (${path}); run one writer per lake, or remove the lock if that pid is not a lake writer`);
-      }
-      rmSync(path, { force: true }); // stale: its writer is gone
-    }
-    throw new LakeLockError(`could not take ${path}: another writer keeps taking it`);
+    acquirePidLock(path, {
+      heldBySelf: false,
+      heldError: (holder) => new LakeLockError(`another lake writer (pid ${holder}) writes to ${lakeRoot} (${path}); run one writer per lake, or remove the lock if that pid is not a lake writer`),
+      contendedError: () => new LakeLockError(`could not take ${path}: another writer keeps taking it`),
+    });
+    return new LakeWriterLock(path);
   }
 
   release(): void {
-    if (readPidFile(this.path) === process.pid) rmSync(this.path, { force: true });
+    releasePidLock(this.path);
   }
 }

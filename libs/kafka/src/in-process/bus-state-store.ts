@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BusStateError } from '../errors';
-import { isProcessRunning, readPidFile } from '@tickflow/config';
+import { acquirePidLock, releasePidLock } from '@tickflow/config';
 
 /** topic → partition → offset. */
 export type OffsetTable = Map<string, Map<number, number>>;
@@ -82,7 +82,7 @@ export class BusStateStore {
 
   /** Releases the directory. */
   close(): void {
-    if (readPidFile(this.lockPath) === process.pid) rmSync(this.lockPath, { force: true });
+    releasePidLock(this.lockPath);
   }
 }
 
@@ -179,24 +179,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function acquireLock(path: string, dir: string): void {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, `${process.pid}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = readPidFile(path);
-    if (holder !== null && isProcessRunning(holder)) {
+  acquirePidLock(path, {
+    heldBySelf: true,
+    heldError: (holder) => {
       const who = holder === process.pid ? 'another InProcessKafka of this process' : `process ${holder}`;
-      throw new BusStateError('BUS_STATE_LOCKED', `${who} holds the in-process bus state in ${dir} (${path}); one bus per state directory (close() the other one first)`);
-    }
-    rmSync(path, { force: true }); // stale: its process is gone
-  }
-  throw new BusStateError('BUS_STATE_LOCKED', `could not take ${path}: another bus keeps taking it`);
+      return new BusStateError('BUS_STATE_LOCKED', `${who} holds the in-process bus state in ${dir} (${path}); one bus per state directory (close() the other one first)`);
+    },
+    contendedError: () => new BusStateError('BUS_STATE_LOCKED', `could not take ${path}: another bus keeps taking it`),
+  });
 }
