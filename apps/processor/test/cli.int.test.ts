@@ -65,6 +65,7 @@ describe('tickflow CLI', () => {
     const done = await first;
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/Dashboard\s+http:\/\/127\.0\.0\.1:\d+\/\?key=tf_/);
+    expect(done.stdout).toMatch(/Simulating {2}AAPL, MSFT · 200 trades\/s · seed \d+\n/); // the random seed in use, shown at start
     expect(done.stderr).toMatch(/INFO {2}tickflow +stopped/);
   }, 120_000);
 

@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -192,14 +193,15 @@ export class EmbeddedPlatform {
 
     const symbols = simulatedSymbols(reference, s.symbols);
     const abort = new AbortController();
-    let seed = s.seed;
+    // Chosen here, not by runIngest, so the banner can show it while the simulator runs.
+    const seed = s.seed ?? randomInt(0, 2 ** 31);
     const done = runIngest({
       mode: 'simulate',
       kafka: bus,
       simulator: {
         symbols,
         tradesPerSecond: s.rate,
-        ...(seed !== undefined ? { seed } : {}),
+        seed,
         // Livelier than the simulator's defaults, so a newcomer sees alerts within a minute or two.
         volatileVolatility: 0.004,
         jumpsPerMinute: 0.3,
@@ -208,17 +210,14 @@ export class EmbeddedPlatform {
       signal: abort.signal,
       ...(s.durationS > 0 ? { durationMs: s.durationS * 1000 } : {}),
     }).then(
-      (summary) => {
-        seed = summary.seed;
-        return summary;
-      },
+      (summary) => summary,
       (err: unknown) => {
         this.fail('simulator', err);
         return null;
       },
     );
     this.ingest = { abort, done };
-    return { url: address, seed: seed ?? -1, symbols: symbols.map((x) => x.symbol), key };
+    return { url: address, seed, symbols: symbols.map((x) => x.symbol), key };
   }
 
   /** The first failure of a component that cannot recover by itself (the caller should stop). */
@@ -262,21 +261,20 @@ export class EmbeddedPlatform {
     if (this.bus) await step('bus', () => this.bus!.close());
   }
 
-  /** Waits until the ClickHouse writer and the lake writer have committed up to the end of every topic they read. */
+  /**
+   * Waits until the ClickHouse writer has committed up to the end of every topic it stores (the
+   * lake writer needs no wait: its `stop()` writes and commits what it has read).
+   */
   private async waitForStorage(timeoutMs: number): Promise<void> {
     const admin = this.admin!;
     const deadline = Date.now() + timeoutMs;
-    const groups: Array<[string, readonly string[]]> = [[GROUPS.clickhouse, STORED_TOPIC_NAMES]];
     while (Date.now() < deadline) {
       let behind = 0;
-      for (const [groupId, topics] of groups) {
-        const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-        for (const { topic, partitions } of committed) {
-          const ends = await admin.fetchTopicOffsets(topic);
-          for (const p of partitions) {
-            const end = Number(ends.find((e) => e.partition === p.partition)?.high ?? 0);
-            behind += Math.max(0, end - Math.max(0, Number(p.offset)));
-          }
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: GROUPS.clickhouse, topics: [...STORED_TOPIC_NAMES] })) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const p of partitions) {
+          const end = Number(ends.find((e) => e.partition === p.partition)?.high ?? 0);
+          behind += Math.max(0, end - Math.max(0, Number(p.offset)));
         }
       }
       if (behind === 0) return;
