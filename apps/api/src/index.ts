@@ -3,7 +3,6 @@ export * from './api-settings';
 export * from './auth/api-keys';
 export { RedisApiKeyStore } from './auth/redis-api-key-store';
 export { DEFAULT_KEYS_FILE, FileApiKeyStore } from './auth/file-api-key-store';
-export { ensureLocalDevKey, localDevKeyNotice, type LocalDevKeyOptions } from './auth/local-dev-key';
 export { StoreFileError } from './auth/json-file';
 export { buildApp, type BuildAppOptions, type RouteAccess } from './build-app';
 export { apiCommand, API_USAGE } from './api-command';
